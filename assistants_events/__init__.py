@@ -1,0 +1,99 @@
+"""assistants-events: an asyncio framework for the OpenAI Assistants API's streaming events.
+
+```python
+import assistants_events as ae
+
+class Bot(ae.EventHandler):
+    @ae.on("thread.message.delta")
+    async def print_text(self, event: ae.Event) -> None:
+        print(event.text_delta or "", end="")
+```
+"""
+
+from __future__ import annotations
+
+from . import models, names
+from .accumulate import StreamResult
+from .dispatch import Router, on
+from .errors import (
+    AssistantsEventsError,
+    EventDecodeError,
+    EventTooLarge,
+    HandlerError,
+    IncompleteStream,
+    InvalidTransition,
+    LifecycleError,
+    RouterError,
+    SSEError,
+    StreamError,
+    ToolDefinitionError,
+)
+from .events import Event
+from .handler import EventHandler
+from .lifecycle import (
+    MESSAGE_TRANSITIONS,
+    RUN_TRANSITIONS,
+    STEP_TRANSITIONS,
+    TERMINAL,
+    Lifecycle,
+    Violation,
+)
+from .models import (
+    ErrorObject,
+    Message,
+    MessageDelta,
+    Run,
+    RunStep,
+    RunStepDelta,
+    Thread,
+    Usage,
+)
+from .names import *  # noqa: F403 - the event-name constants
+from .sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, ServerSentEvent, parse_sse
+from .tools import ToolCallRequest, ToolOutput, ToolSpec, tool
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_MAX_EVENT_SIZE",
+    "MESSAGE_TRANSITIONS",
+    "RUN_TRANSITIONS",
+    "STEP_TRANSITIONS",
+    "TERMINAL",
+    "AssistantsEventsError",
+    "ErrorObject",
+    "Event",
+    "EventDecodeError",
+    "EventHandler",
+    "EventTooLarge",
+    "HandlerError",
+    "IncompleteStream",
+    "InvalidTransition",
+    "Lifecycle",
+    "LifecycleError",
+    "Message",
+    "MessageDelta",
+    "Router",
+    "RouterError",
+    "Run",
+    "RunStep",
+    "RunStepDelta",
+    "SSEDecoder",
+    "SSEError",
+    "ServerSentEvent",
+    "StreamError",
+    "StreamResult",
+    "Thread",
+    "ToolCallRequest",
+    "ToolDefinitionError",
+    "ToolOutput",
+    "ToolSpec",
+    "Usage",
+    "Violation",
+    "models",
+    "names",
+    "on",
+    "parse_sse",
+    "tool",
+    *names.__all__,
+]

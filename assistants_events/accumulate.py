@@ -1,0 +1,269 @@
+"""Deltas merged into snapshots, and the result of a stream.
+
+Builders work on the decoded JSON, not on the typed models: merging stays cheap,
+and a snapshot is structured only when someone reads it.  Merging follows the
+API's delta rules: strings are appended, objects merged key by key, list items
+matched by their `index`, and `index`/`type`/`id` replaced rather than appended.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from . import models as m
+from . import names
+from .convert import structure
+from .errors import AssistantsEventsError, EventDecodeError
+from .events import Event
+
+__all__ = ["Accumulator", "StreamResult"]
+
+_REPLACED = frozenset({"index", "type", "id"})
+
+
+def merge_delta(acc: dict[str, Any], delta: dict[str, Any]) -> None:
+    """Merge one delta object into the accumulated object, in place."""
+    for key, value in delta.items():
+        if key in _REPLACED:
+            acc[key] = value
+        elif value is None:
+            acc.setdefault(key, None)
+        elif isinstance(value, str):
+            old = acc.pop(key, None)
+            if isinstance(old, str):
+                # With `old` the only reference, CPython extends it in place: text
+                # accumulates in linear time instead of copying the whole on each delta.
+                old += value
+                acc[key] = old
+            else:
+                acc[key] = value
+        elif isinstance(value, dict):
+            inner = acc.get(key)
+            if not isinstance(inner, dict):
+                inner = acc[key] = {}
+            merge_delta(inner, value)
+        elif isinstance(value, list):
+            items = acc.get(key)
+            if not isinstance(items, list):
+                items = acc[key] = []
+            _merge_list(items, value)
+        else:
+            acc[key] = value
+
+
+def _merge_list(items: list[Any], deltas: list[Any]) -> None:
+    for delta in deltas:
+        index = delta.get("index") if isinstance(delta, dict) else None
+        if not isinstance(index, int):
+            items.append(delta)
+            continue
+        for item in items:
+            if isinstance(item, dict) and item.get("index") == index:
+                merge_delta(item, delta)
+                break
+        else:
+            items.append({})
+            merge_delta(items[-1], delta)
+
+
+def _has_content(details: Any, key: str) -> bool:
+    return isinstance(details, dict) and bool(details.get(key))
+
+
+class _Builder:
+    """One message or step being accumulated; rebuilds its typed snapshot on demand."""
+
+    __slots__ = ("_cached", "_cached_version", "base", "cls", "event", "parts", "version")
+
+    def __init__(self, cls: type[Any], event: str) -> None:
+        self.cls = cls
+        self.event = event
+        self.base: dict[str, Any] = {}
+        self.parts: dict[str, Any] = {}
+        self.version = 0
+        self._cached: Any = None
+        self._cached_version = -1
+
+    def snapshot_at(self, version: int) -> Any:
+        if version != self.version:
+            raise AssistantsEventsError(
+                f"the snapshot of this {self.event} event moved on; read event.snapshot "
+                "while the event is being handled, or keep the snapshot itself"
+            )
+        if self._cached_version != version:
+            self._cached = structure(self.json(), self.cls, event=self.event)
+            self._cached_version = version
+        return self._cached
+
+    def snapshot(self) -> Any:
+        return self.snapshot_at(self.version)
+
+    def json(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class _MessageBuilder(_Builder):
+    __slots__ = ()
+
+    def status(self, payload: dict[str, Any], name: str) -> None:
+        self.base = payload
+        if payload.get("content"):
+            # The server's full content (message.completed) replaces what deltas built.
+            self.parts = {
+                "content": [
+                    dict(_copy_json(p), index=i) if isinstance(p, dict) else p
+                    for i, p in enumerate(payload["content"])
+                ]
+            }
+        self.version += 1
+        self.event = name
+
+    def delta(self, payload: dict[str, Any]) -> None:
+        delta = payload.get("delta")
+        if not isinstance(delta, dict):
+            raise EventDecodeError(names.MESSAGE_DELTA, "'delta' is not an object")
+        content = delta.get("content")
+        if content:
+            if not isinstance(content, list):
+                raise EventDecodeError(names.MESSAGE_DELTA, "'delta.content' is not a list")
+            _merge_list(self.parts.setdefault("content", []), content)
+        if delta.get("role"):
+            self.parts["role"] = delta["role"]
+        self.version += 1
+        self.event = names.MESSAGE_DELTA
+
+    def json(self) -> dict[str, Any]:
+        out = dict(self.base)
+        out.update(self.parts)
+        out.setdefault("id", "")
+        return out
+
+
+class _StepBuilder(_Builder):
+    __slots__ = ()
+
+    def status(self, payload: dict[str, Any], name: str) -> None:
+        self.base = payload
+        details = payload.get("step_details")
+        if _has_content(details, "tool_calls") or not _has_content(
+            self.parts.get("step_details"), "tool_calls"
+        ):
+            self.parts = {"step_details": _copy_json(details)} if details is not None else {}
+        self.version += 1
+        self.event = name
+
+    def delta(self, payload: dict[str, Any]) -> None:
+        delta = payload.get("delta")
+        if not isinstance(delta, dict):
+            raise EventDecodeError(names.STEP_DELTA, "'delta' is not an object")
+        details = delta.get("step_details")
+        if isinstance(details, dict):
+            merge_delta(self.parts.setdefault("step_details", {}), details)
+        self.version += 1
+        self.event = names.STEP_DELTA
+
+    def json(self) -> dict[str, Any]:
+        out = dict(self.base)
+        out.update(self.parts)
+        out.setdefault("id", "")
+        out.setdefault("status", "in_progress")
+        out.setdefault("step_details", {"type": "tool_calls", "tool_calls": []})
+        return out
+
+
+def _copy_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(v) for v in value]
+    return value
+
+
+@attrs.frozen
+class StreamResult:
+    """What one or more consumed streams amounted to.
+
+    `run` is the last run snapshot, `messages` the final snapshots of the messages
+    in the order they were created, `run_steps` likewise for steps, `usage` the
+    run's token usage (or the sum of its steps' while the run has none), `done`
+    whether the last stream ended with `done`, and `text` all assistant text,
+    messages separated by a blank line.
+    """
+
+    run: m.Run | None
+    messages: list[m.Message]
+    run_steps: list[m.RunStep]
+    usage: m.Usage | None
+    done: bool
+    text: str
+    thread: m.Thread | None = None
+    runs: list[m.Run] = attrs.field(factory=list)
+
+
+class Accumulator:
+    """Keeps the latest run, thread, messages and steps of everything consumed."""
+
+    __slots__ = ("_messages", "_runs", "_steps", "_thread", "done")
+
+    def __init__(self) -> None:
+        self._runs: dict[str, Event] = {}
+        self._thread: Event | None = None
+        self._messages: dict[str, _MessageBuilder] = {}
+        self._steps: dict[str, _StepBuilder] = {}
+        self.done = False
+
+    def add(self, event: Event, kind: str | None) -> None:
+        """Fold one event (already checked by the lifecycle) into the state."""
+        name = event.name
+        if kind == "run":
+            self._runs[_id(event)] = event
+        elif kind == "message":
+            builder = self._messages.get(oid := _id(event))
+            if builder is None:
+                builder = self._messages[oid] = _MessageBuilder(m.Message, name)
+            self._fold(builder, event)
+        elif kind == "step":
+            builder2 = self._steps.get(oid := _id(event))
+            if builder2 is None:
+                builder2 = self._steps[oid] = _StepBuilder(m.RunStep, name)
+            self._fold(builder2, event)
+        elif name == names.THREAD_CREATED:
+            self._thread = event
+        elif name == names.DONE:
+            self.done = True
+
+    @staticmethod
+    def _fold(builder: _MessageBuilder | _StepBuilder, event: Event) -> None:
+        if event.name.endswith(".delta"):
+            builder.delta(event.json)
+            event._attach(builder, builder.version)
+        else:
+            builder.status(event.json, event.name)
+
+    def result(self) -> StreamResult:
+        """The typed result of everything folded so far."""
+        runs = [e.data for e in self._runs.values()]
+        run = runs[-1] if runs else None
+        messages = [b.snapshot() for b in self._messages.values()]
+        steps = [b.snapshot() for b in self._steps.values()]
+        usage = run.usage if run is not None else None
+        if usage is None:
+            counted = [s.usage for s in steps if s.usage is not None]
+            if counted:
+                usage = m.Usage(
+                    sum(u.prompt_tokens for u in counted),
+                    sum(u.completion_tokens for u in counted),
+                    sum(u.total_tokens for u in counted),
+                )
+        text = "\n\n".join(t for msg in messages if msg.role == "assistant" and (t := msg.text))
+        thread = self._thread.data if self._thread is not None else None
+        return StreamResult(run, messages, steps, usage, self.done, text, thread, runs)
+
+
+def _id(event: Event) -> str:
+    object_id = event.object_id
+    if object_id is None:
+        raise EventDecodeError(event.name, "the data carries no string 'id'", raw=event.raw)
+    return object_id

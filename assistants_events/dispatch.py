@@ -1,0 +1,206 @@
+"""Which callables receive an event, and in what order.
+
+`@on(...)` only marks a function (it is returned unchanged); `EventHandler`
+collects the marks of its class once, and `Router` registers module-level
+functions.  The list of callables for an event name is computed once per handler
+and name, with each callable's sync/async nature and signature inspected then,
+never per event.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import inspect
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import attrs
+
+from .errors import RouterError
+
+__all__ = ["Call", "Router", "Subscription", "matches", "on"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+MARK = "__assistants_events_patterns__"
+_WILDCARDS = frozenset("*?[")
+
+
+def _check_patterns(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    if not patterns:
+        raise TypeError("on() needs at least one event name or pattern, e.g. on('thread.run.*')")
+    for pattern in patterns:
+        if not isinstance(pattern, str) or not pattern:
+            raise TypeError(f"event patterns are non-empty strings, got {pattern!r}")
+    return patterns
+
+
+def matches(pattern: str, name: str) -> bool:
+    """Whether an event name matches an exact name or an fnmatch-style pattern."""
+    if _WILDCARDS.isdisjoint(pattern):
+        return pattern == name
+    return fnmatch.fnmatchcase(name, pattern)
+
+
+def on(*patterns: str) -> Callable[[F], F]:
+    """Subscribe an `EventHandler` method to events by exact name or wildcard.
+
+    `@on("thread.message.delta")`, `@on("thread.run.failed", "thread.run.expired")`,
+    `@on("thread.run.step.*")`, `@on("*")`.  The method receives the `Event`; it may
+    be `async def` or a plain function (run inline: keep it quick).
+    """
+    checked = _check_patterns(patterns)
+
+    def mark(fn: F) -> F:
+        if not callable(fn):
+            raise TypeError(f"@on(...) decorates a function, not {fn!r}")
+        setattr(fn, MARK, getattr(fn, MARK, ()) + checked)
+        return fn
+
+    return mark
+
+
+def is_async_callable(fn: Any) -> bool:
+    """Whether calling `fn` returns an awaitable that must be awaited."""
+    while hasattr(fn, "func") and not inspect.isfunction(fn):  # functools.partial
+        fn = fn.func
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+        getattr(fn, "__call__", None)  # noqa: B004 - async callable objects
+    )
+
+
+@attrs.frozen
+class Call:
+    """A resolved callable for one event: how to call it, decided once."""
+
+    fn: Callable[..., Any]
+    is_async: bool
+    with_handler: bool = False
+
+
+@attrs.frozen
+class Subscription:
+    """A router function and the patterns it listens to."""
+
+    patterns: tuple[str, ...]
+    fn: Callable[..., Any]
+    is_async: bool
+    with_handler: bool
+
+
+def _positional_count(fn: Callable[..., Any]) -> int:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 2
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
+        return 2
+    return sum(1 for p in params if p.kind in kinds)
+
+
+class Router:
+    """Module-level subscriptions that handlers include.
+
+    ```python
+    router = Router()
+
+    @router.on("error")
+    async def log_error(event: Event, handler: EventHandler) -> None: ...
+
+    WeatherBot.include_router(router)
+    ```
+
+    A router function takes `(event)` or `(event, handler)`.  Routers nest with
+    `include_router`; a router has at most one parent router, and including a
+    router into itself, twice, or in a cycle raises `RouterError`.
+    """
+
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name or f"Router@{id(self):x}"
+        self._subscriptions: list[Subscription] = []
+        self._children: list[Router] = []
+        self.parent: Router | None = None
+        self.tools: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"<Router {self.name!r}>"
+
+    def on(self, *patterns: str) -> Callable[[F], F]:
+        """Register a function for events matching the patterns; returns it unchanged."""
+        checked = _check_patterns(patterns)
+
+        def register(fn: F) -> F:
+            if not callable(fn):
+                raise TypeError(f"router.on(...) decorates a function, not {fn!r}")
+            self._subscriptions.append(
+                Subscription(
+                    checked, fn, is_async_callable(fn), _positional_count(fn) >= 2
+                )
+            )
+            return fn
+
+        return register
+
+    def tool(self, fn: Any = None, /, **options: Any) -> Any:
+        """Declare a module-level function as a tool (see `ae.tool`)."""
+        from .tools import make_tool  # tools sit beside dispatch, not under it
+
+        def register(func: Any) -> Any:
+            spec = make_tool(func, bound=False, **options)
+            if spec.name in self.tools:
+                raise RouterError(f"{self!r} already has a tool named {spec.name!r}")
+            self.tools[spec.name] = spec
+            return func
+
+        return register(fn) if fn is not None else register
+
+    def include_router(self, router: Router) -> Router:
+        """Attach a child router; its subscriptions follow this router's own."""
+        if not isinstance(router, Router):
+            raise TypeError(f"include_router() takes a Router, not {type(router).__name__}")
+        if router is self:
+            raise RouterError(f"{self!r} cannot include itself")
+        if router.parent is not None:
+            raise RouterError(
+                f"{router!r} is already included in {router.parent!r}; a router has one parent"
+            )
+        if any(r is self for r in router.walk()):
+            raise RouterError(f"including {router!r} into {self!r} would make a cycle")
+        router.parent = self
+        self._children.append(router)
+        return router
+
+    def walk(self) -> Iterator[Router]:
+        """This router, then its descendants, depth first, in inclusion order."""
+        yield self
+        for child in self._children:
+            yield from child.walk()
+
+    def calls_for(self, name: str, handler: Any) -> list[Call]:
+        """The calls, in order, of this router tree for an event name."""
+        out = []
+        for router in self.walk():
+            for sub in router._subscriptions:
+                if any(matches(p, name) for p in sub.patterns):
+                    fn = sub.fn
+                    if sub.with_handler:
+                        out.append(Call(_bind_handler(fn, handler), sub.is_async))
+                    else:
+                        out.append(Call(fn, sub.is_async))
+        return out
+
+    def all_tools(self) -> dict[str, Any]:
+        """Every tool of this router tree, by name."""
+        found: dict[str, Any] = {}
+        for router in self.walk():
+            found.update(router.tools)
+        return found
+
+
+def _bind_handler(fn: Callable[..., Any], handler: Any) -> Callable[[Any], Any]:
+    def call(event: Any) -> Any:
+        return fn(event, handler)
+
+    call.__qualname__ = getattr(fn, "__qualname__", repr(fn))
+    return call

@@ -1,0 +1,151 @@
+"""Typed stream events: a name, the raw data, and the data decoded on first read.
+
+An `Event` is built for every server-sent event, but its JSON is parsed only when
+someone reads it (a handler, the lifecycle, the accumulator) and structured into
+an attrs model only when `event.data` is read: a delta nobody looks at costs
+almost nothing beyond its framing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Protocol
+
+import attrs
+
+from . import models as m
+from . import names
+from .convert import structure
+from .errors import EventDecodeError
+
+if TYPE_CHECKING:
+    from .sse import ServerSentEvent
+
+__all__ = ["Event", "SnapshotSource", "model_for"]
+
+_UNSET: Any = object()
+
+_MODELS: dict[str, type[Any]] = {names.THREAD_CREATED: m.Thread}
+_MODELS.update(dict.fromkeys(names.RUN_EVENTS, m.Run))
+_MODELS.update(dict.fromkeys(names.STEP_EVENTS, m.RunStep))
+_MODELS.update(dict.fromkeys(names.MESSAGE_EVENTS, m.Message))
+_MODELS[names.STEP_DELTA] = m.RunStepDelta
+_MODELS[names.MESSAGE_DELTA] = m.MessageDelta
+_MODELS[names.ERROR] = m.ErrorObject
+
+
+def model_for(name: str) -> type[Any] | None:
+    """The model class an event's data is structured into (`None` for done/unknown)."""
+    return _MODELS.get(name)
+
+
+class SnapshotSource(Protocol):
+    """Whoever can rebuild the accumulated object as it was after a given delta."""
+
+    def snapshot_at(self, version: int) -> Any: ...
+
+
+@attrs.frozen(eq=False)
+class Event:
+    """One Assistants stream event.
+
+    `name` is the event name (`thread.message.delta`, `error`, `done`, or anything
+    newer), `raw` the undecoded data string.  `data` is the typed model (`Run`,
+    `RunStep`, `RunStepDelta`, `Message`, `MessageDelta`, `Thread`, `ErrorObject`),
+    `None` for `done`, and the decoded JSON for an event name this library does
+    not know.  Delta events also carry `snapshot`: the accumulated object after
+    this delta.
+    """
+
+    name: str
+    raw: str
+    _json: Any = attrs.field(default=_UNSET, alias="_json", repr=False)
+    _data: Any = attrs.field(init=False, default=_UNSET, repr=False)
+    _source: SnapshotSource | None = attrs.field(init=False, default=None, repr=False)
+    _version: int = attrs.field(init=False, default=0, repr=False)
+    _snapshot: Any = attrs.field(init=False, default=_UNSET, repr=False)
+
+    @classmethod
+    def from_sse(cls, sse: ServerSentEvent) -> Event:
+        """The event carried by one server-sent event."""
+        return cls(sse.event, sse.data)
+
+    @property
+    def json(self) -> Any:
+        """The data decoded from JSON (plain dicts and lists); `None` for `done`."""
+        value = self._json
+        if value is _UNSET:
+            value = _decode(self.name, self.raw)
+            object.__setattr__(self, "_json", value)
+        return value
+
+    @property
+    def data(self) -> Any:
+        """The data as a typed model (see the class docstring)."""
+        value = self._data
+        if value is _UNSET:
+            value = self._structure()
+            object.__setattr__(self, "_data", value)
+        return value
+
+    @property
+    def object_id(self) -> str | None:
+        """The `id` of the run, step, message or thread this event is about."""
+        payload = self.json
+        if isinstance(payload, dict):
+            value = payload.get("id")
+            return value if isinstance(value, str) else None
+        return None
+
+    @property
+    def text_delta(self) -> str | None:
+        """For `thread.message.delta`: the text this delta adds; otherwise `None`."""
+        if self.name != names.MESSAGE_DELTA:
+            return None
+        try:
+            parts = self.json["delta"].get("content") or ()
+            texts = [p["text"].get("value") or "" for p in parts if p.get("type") == "text"]
+        except (AttributeError, KeyError, TypeError) as exc:
+            raise EventDecodeError(self.name, f"malformed delta content: {exc}", raw=self.raw)
+        return "".join(texts) if texts else None
+
+    @property
+    def snapshot(self) -> Any:
+        """For delta events: the accumulated `Message` or `RunStep` after this delta."""
+        value = self._snapshot
+        if value is _UNSET:
+            if self._source is None:
+                return None
+            value = self._source.snapshot_at(self._version)
+        return value
+
+    def _attach(self, source: SnapshotSource, version: int) -> None:
+        object.__setattr__(self, "_source", source)
+        object.__setattr__(self, "_version", version)
+
+    def _freeze_snapshot(self) -> None:
+        # Someone kept this event past its dispatch: pin the snapshot before it moves on.
+        if self._source is not None and self._snapshot is _UNSET:
+            object.__setattr__(self, "_snapshot", self._source.snapshot_at(self._version))
+
+    def _structure(self) -> Any:
+        cls = _MODELS.get(self.name)
+        payload = self.json
+        if cls is None:
+            return payload
+        if cls is m.ErrorObject and isinstance(payload, dict) and isinstance(
+            payload.get("error"), dict
+        ):
+            payload = payload["error"]
+        return structure(payload, cls, event=self.name)
+
+
+def _decode(name: str, raw: str) -> Any:
+    if name == names.DONE:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        if name not in _MODELS:
+            return raw  # an unknown event may carry anything: keep it as text
+        raise EventDecodeError(name, f"invalid JSON: {exc}", raw=raw) from None
