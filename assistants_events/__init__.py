@@ -49,7 +49,7 @@ from .models import (
     Usage,
 )
 from .names import *  # noqa: F403 - the event-name constants
-from .sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, ServerSentEvent, parse_sse
+from .sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder, parse_sse
 from .tools import ToolCallRequest, ToolOutput, ToolSpec, tool
 
 __version__ = "0.1.0"

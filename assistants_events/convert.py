@@ -29,7 +29,7 @@ def _strict_scalar(kind: type, accepted: tuple[type, ...]) -> Any:
     def hook(value: Any, _: Any) -> Any:
         # bool is an int in Python, never in JSON.
         if isinstance(value, accepted) and not (kind is not bool and isinstance(value, bool)):
-            return value if kind is not float else float(value)
+            return float(typing.cast(float, value)) if kind is float else value
         raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
 
     return hook
@@ -57,6 +57,13 @@ def _union_hook(members: tuple[type, ...]) -> Any:
     return hook
 
 
+def _optional(hook: Any) -> Any:
+    def optional_hook(value: Any, type_: Any) -> Any:
+        return None if value is None else hook(value, type_)
+
+    return optional_hook
+
+
 def _resolve(cls: type, annotation: Any) -> Any:
     if isinstance(annotation, str):
         return typing.get_type_hints(cls)["type"]
@@ -79,7 +86,7 @@ def _register() -> None:
         converter.register_structure_hook(alias, hook)
         converter.register_structure_hook(
             typing.Optional[alias],  # noqa: UP045 - the runtime type object cattrs looks up
-            lambda value, t, hook=hook: None if value is None else hook(value, t),
+            _optional(hook),
         )
     # attrs classes use string annotations (PEP 563); resolve them once, up front.
     for name in dir(m):

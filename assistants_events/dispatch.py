@@ -134,9 +134,7 @@ class Router:
             if not callable(fn):
                 raise TypeError(f"router.on(...) decorates a function, not {fn!r}")
             self._subscriptions.append(
-                Subscription(
-                    checked, fn, is_async_callable(fn), _positional_count(fn) >= 2
-                )
+                Subscription(checked, fn, is_async_callable(fn), _positional_count(fn) >= 2)
             )
             return fn
 

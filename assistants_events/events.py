@@ -106,7 +106,9 @@ class Event:
             parts = self.json["delta"].get("content") or ()
             texts = [p["text"].get("value") or "" for p in parts if p.get("type") == "text"]
         except (AttributeError, KeyError, TypeError) as exc:
-            raise EventDecodeError(self.name, f"malformed delta content: {exc}", raw=self.raw)
+            raise EventDecodeError(
+                self.name, f"malformed delta content: {exc}", raw=self.raw
+            ) from None
         return "".join(texts) if texts else None
 
     @property
@@ -133,8 +135,10 @@ class Event:
         payload = self.json
         if cls is None:
             return payload
-        if cls is m.ErrorObject and isinstance(payload, dict) and isinstance(
-            payload.get("error"), dict
+        if (
+            cls is m.ErrorObject
+            and isinstance(payload, dict)
+            and isinstance(payload.get("error"), dict)
         ):
             payload = payload["error"]
         return structure(payload, cls, event=self.name)

@@ -115,7 +115,7 @@ class Violation:
 
 
 def kind_of(name: str) -> str | None:
-    """"run", "step" or "message" for a lifecycle event name, else None."""
+    """ "run", "step" or "message" for a lifecycle event name, else None."""
     for prefix, kind in _KIND_OF_PREFIX:
         if name.startswith(prefix):
             return kind
@@ -202,15 +202,13 @@ class Lifecycle:
                 )
                 return
         elif expected != status:
-            self._violate(
-                kind, object_id, current, status, name, f"event name says {expected!r}"
-            )
+            self._violate(kind, object_id, current, status, name, f"event name says {expected!r}")
             return
-        elif current is not None and status not in table[current]:
-            if status != current or status in TERMINAL[kind]:
-                reason = "nothing follows a terminal status" if not table[current] else ""
-                self._violate(kind, object_id, current, status, name, reason)
-                return
+        elif (current is not None and status not in table[current]
+              and (status != current or status in TERMINAL[kind])):  # fmt: skip
+            reason = "nothing follows a terminal status" if not table[current] else ""
+            self._violate(kind, object_id, current, status, name, reason)
+            return
         self._status[key] = status
 
     def finish(self, done: bool) -> None:

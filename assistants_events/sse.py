@@ -98,7 +98,7 @@ class SSEDecoder:
         if not text:
             return []
         if self._pending_cr:
-            # The CR that ended the previous chunk already ended the line: its LF is not a second one.
+            # The CR ending the previous chunk already ended the line: this LF is not a second one.
             self._pending_cr = False
             if text[0] == "\n":
                 text = text[1:]
@@ -173,9 +173,8 @@ class SSEDecoder:
             elif field == "id":
                 if "\0" not in value:
                     self._last_id = value
-            elif field == "retry":
-                if value and value.isascii() and value.isdigit():
-                    self._retry = int(value)
+            elif field == "retry" and value.isascii() and value.isdigit():
+                self._retry = int(value)
         return out
 
 

@@ -152,7 +152,9 @@ def make_tool(
     try:
         hints = typing.get_type_hints(fn, include_extras=True)
     except Exception as exc:
-        raise ToolDefinitionError(f"cannot read the type hints of tool {tool_name!r}: {exc}") from exc
+        raise ToolDefinitionError(
+            f"cannot read the type hints of tool {tool_name!r}: {exc}"
+        ) from exc
     signature = inspect.signature(fn)
     items = list(signature.parameters.values())
     if bound:
@@ -163,7 +165,8 @@ def make_tool(
     for p in items:
         if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             raise ToolDefinitionError(
-                f"tool {tool_name!r}: *{p.name} cannot be described to the model; name each argument"
+                f"tool {tool_name!r}: *{p.name} cannot be described to the model; "
+                "name each argument"
             )
         if p.name not in hints:
             raise ToolDefinitionError(

@@ -1,0 +1,160 @@
+"""The lifecycle accepts the API's status changes and names every other one."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import assistants_events as ae
+
+
+def run_through(*steps: tuple[str, str]) -> ae.Lifecycle:
+    lifecycle = ae.Lifecycle()
+    for name, status in steps:
+        lifecycle.check(name, "run_1", status)
+    return lifecycle
+
+
+def test_created_then_queued_repeats_the_status_without_error() -> None:
+    lifecycle = run_through(("thread.run.created", "queued"), ("thread.run.queued", "queued"))
+    assert lifecycle.status("run", "run_1") == "queued"
+
+
+def test_full_run_with_tool_round_trip_is_valid() -> None:
+    run_through(
+        ("thread.run.created", "queued"),
+        ("thread.run.in_progress", "in_progress"),
+        ("thread.run.requires_action", "requires_action"),
+        ("thread.run.queued", "queued"),
+        ("thread.run.in_progress", "in_progress"),
+        ("thread.run.completed", "completed"),
+    )
+
+
+def test_queued_to_completed_is_invalid_and_names_everything() -> None:
+    with pytest.raises(ae.InvalidTransition) as info:
+        run_through(("thread.run.created", "queued"), ("thread.run.completed", "completed"))
+    error = info.value
+    assert (error.kind, error.object_id, error.from_status, error.to_status, error.event) == (
+        "run", "run_1", "queued", "completed", "thread.run.completed",
+    )  # fmt: skip
+    assert "'queued' -> 'completed'" in str(error) and "run_1" in str(error)
+
+
+def test_nothing_is_valid_after_a_terminal_status() -> None:
+    with pytest.raises(ae.InvalidTransition, match="terminal"):
+        run_through(
+            ("thread.run.created", "queued"),
+            ("thread.run.cancelling", "cancelling"),
+            ("thread.run.cancelled", "cancelled"),
+            ("thread.run.cancelled", "cancelled"),
+        )
+
+
+def test_late_cancel_may_still_complete() -> None:
+    run_through(
+        ("thread.run.created", "queued"),
+        ("thread.run.in_progress", "in_progress"),
+        ("thread.run.cancelling", "cancelling"),
+        ("thread.run.completed", "completed"),
+    )
+
+
+def test_run_created_must_start_queued() -> None:
+    with pytest.raises(ae.InvalidTransition, match="starts 'queued'"):
+        run_through(("thread.run.created", "in_progress"))
+
+
+def test_event_name_and_data_status_must_agree() -> None:
+    with pytest.raises(ae.InvalidTransition, match="event name says 'completed'"):
+        run_through(("thread.run.created", "queued"), ("thread.run.completed", "in_progress"))
+
+
+def test_unknown_status_is_a_violation() -> None:
+    with pytest.raises(ae.InvalidTransition, match="unknown run status"):
+        run_through(("thread.run.created", "queued"), ("thread.run.queued", "sleeping"))
+
+
+def test_object_first_seen_mid_stream_is_accepted_in_any_status() -> None:
+    lifecycle = ae.Lifecycle()
+    lifecycle.check("thread.run.step.completed", "step_1", "completed")
+    lifecycle.check("thread.run.queued", "run_1", "queued")
+    assert lifecycle.status("step", "step_1") == "completed"
+
+
+def test_delta_for_unknown_message_is_invalid() -> None:
+    with pytest.raises(ae.InvalidTransition, match="unknown message"):
+        ae.Lifecycle().check("thread.message.delta", "msg_x", None)
+
+
+def test_delta_after_completion_is_invalid() -> None:
+    lifecycle = ae.Lifecycle()
+    lifecycle.check("thread.message.created", "msg_1", "in_progress")
+    lifecycle.check("thread.message.completed", "msg_1", "completed")
+    with pytest.raises(ae.InvalidTransition, match="delta for a completed message"):
+        lifecycle.check("thread.message.delta", "msg_1", None)
+
+
+def test_step_may_fail_cancel_or_expire() -> None:
+    for end in ("failed", "cancelled", "expired", "completed"):
+        lifecycle = ae.Lifecycle()
+        lifecycle.check("thread.run.step.created", "s", "in_progress")
+        lifecycle.check(f"thread.run.step.{end}", "s", end)
+
+
+def test_message_incomplete_is_terminal() -> None:
+    lifecycle = ae.Lifecycle()
+    lifecycle.check("thread.message.created", "m", "in_progress")
+    lifecycle.check("thread.message.incomplete", "m", "incomplete")
+    with pytest.raises(ae.InvalidTransition):
+        lifecycle.check("thread.message.completed", "m", "completed")
+
+
+def test_unknown_event_names_are_not_checked() -> None:
+    ae.Lifecycle().check("thread.run.teleported", "r", "teleported")
+
+
+def test_finish_without_done_while_running_is_incomplete() -> None:
+    lifecycle = run_through(
+        ("thread.run.created", "queued"), ("thread.run.in_progress", "in_progress")
+    )
+    with pytest.raises(ae.IncompleteStream, match="run_1") as info:
+        lifecycle.finish(done=False)
+    assert info.value.status == "in_progress"
+
+
+def test_finish_while_waiting_for_tool_outputs_is_fine() -> None:
+    run_through(
+        ("thread.run.created", "queued"),
+        ("thread.run.in_progress", "in_progress"),
+        ("thread.run.requires_action", "requires_action"),
+    ).finish(done=False)
+
+
+def test_non_strict_reports_violations_and_goes_on() -> None:
+    seen: list[ae.Violation] = []
+    lifecycle = ae.Lifecycle(strict=False, on_violation=seen.append)
+    lifecycle.check("thread.run.created", "r", "queued")
+    lifecycle.check("thread.run.completed", "r", "completed")
+    lifecycle.finish(done=False)
+    assert [type(v.error) for v in seen] == [ae.InvalidTransition]
+    assert lifecycle.status("run", "r") == "completed"
+
+
+def test_terminal_statuses_map_to_nothing() -> None:
+    for kind, table in (("run", ae.RUN_TRANSITIONS), ("step", ae.STEP_TRANSITIONS),
+                        ("message", ae.MESSAGE_TRANSITIONS)):  # fmt: skip
+        assert {s for s, nxt in table.items() if not nxt} == ae.TERMINAL[kind]
+
+
+def test_readme_prints_the_transition_tables_as_the_code_has_them() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for title, table in (("Run", ae.RUN_TRANSITIONS), ("Step", ae.STEP_TRANSITIONS),
+                         ("Message", ae.MESSAGE_TRANSITIONS)):  # fmt: skip
+        section = readme.split(f"#### {title} transitions", 1)[1].split("####", 1)[0]
+        rows = dict(re.findall(r"^\| `(\w+)` \| (.*?) \|$", section, re.M))
+        assert rows.keys() == table.keys(), title
+        for status, targets in table.items():
+            assert set(re.findall(r"`(\w+)`", rows[status])) == set(targets), (title, status)
