@@ -14,19 +14,34 @@ from __future__ import annotations
 
 from . import models, names
 from .accumulate import StreamResult
+from .client import AssistantsClient, Page, RunStream
 from .dispatch import Router, on
 from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
     AssistantsEventsError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
     EventDecodeError,
     EventTooLarge,
     HandlerError,
     IncompleteStream,
+    InternalServerError,
     InvalidTransition,
     LifecycleError,
+    NotFoundError,
+    PermissionDeniedError,
+    QuotaExceededError,
+    RateLimitError,
     RouterError,
     SSEError,
     StreamError,
+    StreamTimeout,
     ToolDefinitionError,
+    UnprocessableEntityError,
 )
 from .events import Event
 from .handler import EventHandler
@@ -39,6 +54,7 @@ from .lifecycle import (
     Violation,
 )
 from .models import (
+    Assistant,
     ErrorObject,
     Message,
     MessageDelta,
@@ -49,12 +65,37 @@ from .models import (
     Usage,
 )
 from .names import *  # noqa: F403 - the event-name constants
+from .runner import ToolOutputError, run, run_new_thread
 from .sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder, parse_sse
 from .tools import ToolCallRequest, ToolOutput, ToolSpec, tool
+from .usage import BudgetExceeded, UsageTracker
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "Assistant",
+    "AssistantsClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "BudgetExceeded",
+    "ConfigurationError",
+    "ConflictError",
+    "InternalServerError",
+    "NotFoundError",
+    "Page",
+    "PermissionDeniedError",
+    "QuotaExceededError",
+    "RateLimitError",
+    "RunStream",
+    "StreamTimeout",
+    "ToolOutputError",
+    "UnprocessableEntityError",
+    "UsageTracker",
+    "run",
+    "run_new_thread",
     "DEFAULT_MAX_EVENT_SIZE",
     "MESSAGE_TRANSITIONS",
     "RUN_TRANSITIONS",

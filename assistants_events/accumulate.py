@@ -234,6 +234,12 @@ class Accumulator:
         elif name == names.DONE:
             self.done = True
 
+    def run_thread_id(self, run_id: str) -> str | None:
+        """The thread of a run seen in the stream, without structuring anything."""
+        event = self._runs.get(run_id)
+        thread_id = event.json.get("thread_id") if event is not None else None
+        return thread_id if isinstance(thread_id, str) else None
+
     @staticmethod
     def _fold(builder: _MessageBuilder | _StepBuilder, event: Event) -> None:
         if event.name.endswith(".delta"):

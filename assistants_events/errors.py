@@ -119,3 +119,104 @@ class RouterError(AssistantsEventsError):
 
 class ToolDefinitionError(AssistantsEventsError):
     """A @tool function cannot be described to the model (bad signature or type)."""
+
+
+class ConfigurationError(AssistantsEventsError):
+    """The client is missing something it needs (an API key, a base URL)."""
+
+
+class APIError(AssistantsEventsError):
+    """The server answered a request with an error (or could not be reached).
+
+    `status` is the HTTP status (None when no response came), `code`, `type`,
+    `param` and `message` come from the API's error body, `request_id` from the
+    `x-request-id` header: quote it when asking the provider for help.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        type: str | None = None,
+        param: str | None = None,
+        request_id: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.code = code
+        self.type = type
+        self.param = param
+        self.request_id = request_id
+        self.method = method
+        self.url = url
+        where = f" on {method} {url}" if method and url else ""
+        status_text = f"HTTP {status}" if status is not None else "no response"
+        extras = ", ".join(
+            f"{k}={v!r}" for k, v in (("code", code), ("type", type), ("request_id", request_id))
+            if v
+        )  # fmt: skip
+        super().__init__(
+            f"{status_text}{where}: {message}"
+            + (f" [{extras}]" if extras else "")
+            + _ADVICE.get(status or 0, "")
+        )
+
+
+_ADVICE = {
+    401: "; check the API key (OPENAI_API_KEY)",
+    403: "; the key lacks access to this resource or project",
+    404: "; check the ids and the base URL (OPENAI_BASE_URL)",
+    429: "; slow down or raise max_retries",
+}
+
+
+class BadRequestError(APIError):
+    """HTTP 400: the request is malformed or not allowed in the object's state."""
+
+
+class AuthenticationError(APIError):
+    """HTTP 401: the API key is missing, wrong or revoked."""
+
+
+class PermissionDeniedError(APIError):
+    """HTTP 403: the key may not use this resource."""
+
+
+class NotFoundError(APIError):
+    """HTTP 404: no such assistant, thread, run or endpoint."""
+
+
+class ConflictError(APIError):
+    """HTTP 409: the object changed under the request (e.g. a run already active)."""
+
+
+class UnprocessableEntityError(APIError):
+    """HTTP 422: the request is well-formed but cannot be processed."""
+
+
+class RateLimitError(APIError):
+    """HTTP 429: too many requests; retried with backoff up to `max_retries`."""
+
+
+class QuotaExceededError(RateLimitError):
+    """HTTP 429 with code `insufficient_quota`: no retry will help, billing will."""
+
+
+class InternalServerError(APIError):
+    """HTTP 5xx: the server failed; retried with backoff up to `max_retries`."""
+
+
+class APIConnectionError(APIError):
+    """The server could not be reached, or the connection dropped mid-stream."""
+
+
+class APITimeoutError(APIConnectionError):
+    """A request took longer than the client's timeout."""
+
+
+class StreamTimeout(APITimeoutError):
+    """A stream sent nothing for `idle_timeout` seconds."""

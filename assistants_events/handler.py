@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import names
 from .accumulate import Accumulator, StreamResult
@@ -20,8 +20,13 @@ from .dispatch import MARK, Call, Router, is_async_callable, matches
 from .errors import AssistantsEventsError, EventDecodeError, HandlerError, RouterError, StreamError
 from .events import Event
 from .lifecycle import Lifecycle, Violation, kind_of
-from .models import ErrorObject
+from .models import ErrorObject, Run
 from .sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+from .tools import DEFAULT_TOOL_TIMEOUT, ToolCallRequest, ToolOutput, ToolSpec
+from .tools import execute as execute_tools
+
+if TYPE_CHECKING:
+    from .client import AssistantsClient
 
 __all__ = ["Chunks", "EventHandler"]
 
@@ -264,15 +269,57 @@ class EventHandler:
         state.lifecycle.finish(state.acc.done)
         return state.acc.result()
 
+    def known_runs(self) -> list[tuple[str, str | None, str]]:
+        """Every run seen so far as (run id, thread id, status)."""
+        state = self._ae_state()
+        return [
+            (run_id, state.acc.run_thread_id(run_id), status)
+            for run_id, status in state.lifecycle.runs.items()
+        ]
+
     # -------------------------------------------------------------------- tools
 
-    @classmethod
-    def tool_specs(cls) -> Mapping[str, Any]:
-        """Every tool this class declares or includes through routers, by name."""
-        found = dict(cls._ae_tools)
-        for router in cls._ae_class_router_chain():
+    tool_timeout: ClassVar[float | None] = DEFAULT_TOOL_TIMEOUT
+    """Seconds one tool call may take unless its `@tool(timeout=...)` says otherwise."""
+
+    def tool_specs(self) -> Mapping[str, ToolSpec]:
+        """Every tool this handler answers: its own, its class routers', its instance routers'."""
+        found = dict(type(self)._ae_tools)
+        for router in [*type(self)._ae_class_router_chain(), *self._ae_instance_routers()]:
             found.update(router.all_tools())
         return found
+
+    def tool_definitions(self) -> list[dict[str, Any]]:
+        """The `tools` list to create an assistant with: one function entry per tool."""
+        return [spec.definition() for spec in self.tool_specs().values()]
+
+    async def answer_tool_calls(self, run: Run) -> list[ToolOutput]:
+        """Produce one output per tool call of a `requires_action` run.
+
+        The default runs the declared tools concurrently (each bounded by its
+        timeout) and turns bad arguments, exceptions, timeouts and unknown tool
+        names into error outputs for the model.  Override it to answer calls
+        yourself; return exactly one `ToolOutput` per call: the driver checks, and
+        submits them all in one request.
+        """
+        calls = [
+            ToolCallRequest(call.id, call.function.name, call.function.arguments)
+            for call in run.tool_calls
+        ]
+        return await execute_tools(
+            self.tool_specs(), calls, self, default_timeout=self.tool_timeout
+        )
+
+    async def run(self, client: AssistantsClient, **params: Any) -> StreamResult:
+        """Drive a run with this handler: `await bot.run(client, thread_id=..., assistant_id=...)`.
+
+        Without `thread_id`, a new thread is created with `messages=[...]`.
+        """
+        from . import runner  # the driver sits above the handler
+
+        if "thread_id" in params:
+            return await runner.run(client, self, **params)
+        return await runner.run_new_thread(client, self, **params)
 
 
 def _error_object(event: Event) -> ErrorObject:

@@ -568,3 +568,31 @@ class MessageDelta:
 
 
 EventData = Union[Thread, Run, RunStep, RunStepDelta, Message, MessageDelta, ErrorObject]
+
+
+@attrs.frozen
+class Assistant:
+    """An assistant: model, instructions and tools."""
+
+    id: str
+    object: str = "assistant"
+    created_at: int | None = None
+    name: str | None = None
+    description: str | None = None
+    model: str | None = None
+    instructions: str | None = None
+    tools: list[Tool] = attrs.field(factory=list)
+    metadata: dict[str, str] | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    response_format: Any = None
+    tool_resources: JSON | None = None
+
+
+@attrs.frozen
+class Deleted:
+    """The answer to a delete: which object, and whether it is gone."""
+
+    id: str
+    deleted: bool
+    object: str = ""
