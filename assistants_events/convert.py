@@ -114,7 +114,7 @@ def structure(data: Any, cls: type[T], *, event: str = "") -> T:
             cattrs.transform_error(exc, path=f"$ ({cls.__name__})", format_exception=_describe)
         )
         raise EventDecodeError(event or cls.__name__, detail) from exc
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+    except (cattrs.errors.CattrsError, TypeError, ValueError, KeyError, AttributeError) as exc:
         raise EventDecodeError(event or cls.__name__, f"{cls.__name__}: {exc}") from exc
 
 

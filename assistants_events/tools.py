@@ -114,7 +114,7 @@ class ToolSpec:
                 continue
             try:
                 kwargs[param.name] = converter.structure(decoded[param.name], param.hint)
-            except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as exc:
+            except Exception as exc:  # a user's attrs validator may raise anything
                 detail = _describe_error(exc)
                 raise ToolArgumentError(
                     f"argument {param.name!r} should be {_type_name(param.hint)}: {detail}"

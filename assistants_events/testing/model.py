@@ -69,7 +69,8 @@ class ModelContext:
         return ""
 
 
-Script = Union[Sequence[Union[Reply, str]], Callable[[ModelContext], Union[Reply, str]]]
+# A runtime alias (it is used in isinstance-free annotations only, but must import on 3.10).
+Script = Union[Sequence[Union[Reply, str]], Callable[[ModelContext], Union[Reply, str]]]  # noqa: UP007
 
 
 def default_model(context: ModelContext) -> Reply:

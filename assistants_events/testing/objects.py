@@ -90,15 +90,16 @@ class Store:
         return obj
 
     def thread(self, body: JSON) -> JSON:
-        obj = {
+        obj: JSON = {
             "id": self.new_id("thread"), "object": "thread", "created_at": now(),
             "metadata": body.get("metadata") or {},
             "tool_resources": body.get("tool_resources") or {},
         }  # fmt: skip
-        self.threads[obj["id"]] = obj
-        self.messages[obj["id"]] = []
+        thread_id: str = obj["id"]
+        self.threads[thread_id] = obj
+        self.messages[thread_id] = []
         for message in body.get("messages") or []:
-            self.message(obj["id"], message)
+            self.message(thread_id, message)
         return obj
 
     def message(
@@ -258,8 +259,12 @@ class Store:
 
     @staticmethod
     def _step_delta(step: JSON, call: JSON) -> JSON:
-        return {"id": step["id"], "object": "thread.run.step.delta",
-                "delta": {"step_details": {"type": "tool_calls", "tool_calls": [call]}}}  # fmt: skip
+        details = {"type": "tool_calls", "tool_calls": [call]}
+        return {
+            "id": step["id"],
+            "object": "thread.run.step.delta",
+            "delta": {"step_details": details},
+        }
 
     def _say(self, state: RunState, text: str) -> Iterator[Event]:
         thread_id = state.json["thread_id"]

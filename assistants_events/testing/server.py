@@ -117,13 +117,15 @@ class MockAssistantsServer:
 
     async def start(self) -> MockAssistantsServer:
         """Start listening (a free port unless one was given)."""
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            self.app, access_log=None, handle_signals=False, shutdown_timeout=0.5
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, shutdown_timeout=0.5)
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server
-        if server is not None and getattr(server, "sockets", None):
-            self.port = server.sockets[0].getsockname()[1]
+        sockets = getattr(site._server, "sockets", None)
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
         return self
 
     async def close(self) -> None:
@@ -278,7 +280,9 @@ class MockAssistantsServer:
         return web.json_response(self.store.thread(await self._body(request)))
 
     async def _get_thread(self, request: web.Request) -> web.Response:
-        return web.json_response(self._find(self.store.threads, request.match_info["tid"], "thread"))
+        return web.json_response(
+            self._find(self.store.threads, request.match_info["tid"], "thread")
+        )
 
     async def _update_thread(self, request: web.Request) -> web.Response:
         thread = self._find(self.store.threads, request.match_info["tid"], "thread")
@@ -318,9 +322,7 @@ class MockAssistantsServer:
     def _check_no_active_run(self, thread_id: str) -> None:
         for state in self.store.runs.values():
             if state.json["thread_id"] == thread_id and state.status not in TERMINAL:
-                raise _HTTPProblem(
-                    400, f"Thread {thread_id} already has an active run {state.id}."
-                )
+                raise _HTTPProblem(400, f"Thread {thread_id} already has an active run {state.id}.")
 
     def _new_run(self, thread_id: str, body: JSON) -> RunState:
         aid = body.get("assistant_id")
@@ -382,9 +384,7 @@ class MockAssistantsServer:
         body = await self._body(request)
         outputs = body.get("tool_outputs")
         if state.status != "requires_action":
-            raise _HTTPProblem(
-                400, f"Runs in status '{state.status}' do not accept tool outputs."
-            )
+            raise _HTTPProblem(400, f"Runs in status '{state.status}' do not accept tool outputs.")
         if not isinstance(outputs, list) or not all(
             isinstance(o, dict) and isinstance(o.get("tool_call_id"), str)
             and isinstance(o.get("output"), str) for o in outputs
@@ -393,9 +393,7 @@ class MockAssistantsServer:
         expected = [c["id"] for c in state.pending_calls]
         given = [o["tool_call_id"] for o in outputs]
         if sorted(given) != sorted(expected) or len(set(given)) != len(given):
-            raise _HTTPProblem(
-                400, f"Expected tool outputs for call_ids {expected}, got {given}."
-            )
+            raise _HTTPProblem(400, f"Expected tool outputs for call_ids {expected}, got {given}.")
         state.submissions.append(outputs)
         faults = self._faults_for(request)
         events = self.store.resume(state, outputs, faults)
