@@ -16,7 +16,7 @@ import logging
 import os
 import random
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -144,9 +144,15 @@ class RunStream:
     retried: the run may have moved on server-side.
     """
 
-    def __init__(self, response: aiohttp.ClientResponse, idle_timeout: float | None) -> None:
+    def __init__(
+        self,
+        response: aiohttp.ClientResponse,
+        idle_timeout: float | None,
+        recorder: Callable[[bytes], object] | None = None,
+    ) -> None:
         self.response = response
         self.idle_timeout = idle_timeout
+        self.recorder = recorder
         self.bytes_read = 0
 
     async def __aenter__(self) -> RunStream:
@@ -185,6 +191,8 @@ class RunStream:
             if not chunk:
                 return
             self.bytes_read += len(chunk)
+            if self.recorder is not None:
+                self.recorder(chunk)
             yield chunk
 
 
@@ -193,8 +201,10 @@ class AssistantsClient:
 
     `api_key` defaults to `$OPENAI_API_KEY`, `base_url` to `$OPENAI_BASE_URL` or the
     public API.  `azure=True` sends the key as an `api-key` header and adds the
-    `api-version` query parameter, for Azure-style deployments.  Use it with
-    `async with`, or call `close()`.
+    `api-version` query parameter, for Azure-style deployments.  `usage_tracker`
+    counts the usage of every run the driver finishes; `stream_recorder` receives
+    every raw byte chunk of every event stream (what `assistants-events record`
+    saves).  Use it with `async with`, or call `close()`.
     """
 
     def __init__(
@@ -214,6 +224,7 @@ class AssistantsClient:
         api_version: str | None = None,
         default_headers: Mapping[str, str] | None = None,
         usage_tracker: UsageTracker | None = None,
+        stream_recorder: Callable[[bytes], object] | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         if not key:
@@ -236,6 +247,7 @@ class AssistantsClient:
         self.azure = azure
         self.api_version = api_version
         self.usage_tracker = usage_tracker
+        self.stream_recorder = stream_recorder
         self._headers = {"OpenAI-Beta": "assistants=v2", "Content-Type": "application/json"}
         if organization:
             self._headers["OpenAI-Organization"] = organization
@@ -379,7 +391,7 @@ class AssistantsClient:
                 method=method,
                 url=str(response.url),
             )
-        return RunStream(response, self.idle_timeout)
+        return RunStream(response, self.idle_timeout, self.stream_recorder)
 
     async def _model(
         self,

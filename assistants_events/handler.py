@@ -277,6 +277,15 @@ class EventHandler:
             for run_id, status in state.lifecycle.runs.items()
         ]
 
+    async def consume_openai(self, stream: AsyncIterable[Any] | Iterable[Any]) -> StreamResult:
+        """Dispatch the events of an official `openai` SDK stream to this handler.
+
+        `async with client.beta.threads.runs.stream(...) as s: await bot.consume_openai(s)`
+        """
+        from .interop import consume_openai
+
+        return await consume_openai(self, stream)
+
     # -------------------------------------------------------------------- tools
 
     tool_timeout: ClassVar[float | None] = DEFAULT_TOOL_TIMEOUT

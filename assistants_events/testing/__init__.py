@@ -11,6 +11,7 @@ async with MockAssistantsServer(script=[Reply.calls(("get_weather", {"city": "Pa
 
 from __future__ import annotations
 
+from .connect import connect
 from .faults import Faults, HTTPFault
 from .model import ModelContext, Reply, Script, ScriptedModel, ToolCallPlan, default_model
 from .server import MockAssistantsServer
@@ -24,5 +25,6 @@ __all__ = [
     "Script",
     "ScriptedModel",
     "ToolCallPlan",
+    "connect",
     "default_model",
 ]

@@ -468,8 +468,11 @@ class MockAssistantsServer:
                 sent += 1
             await response.write(encode("done", "[DONE]"))
             await response.write_eof()
-        except (ConnectionResetError, asyncio.CancelledError):
-            for _ in stream:  # the client left: the run goes on server-side
+        except ConnectionResetError:
+            for _ in stream:  # the client hung up: the run goes on server-side
+                pass
+        except asyncio.CancelledError:
+            for _ in stream:
                 pass
             raise
         return response
