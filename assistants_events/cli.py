@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
+import anyio
+
 from . import names
 from .client import AssistantsClient
 from .errors import AssistantsEventsError, IncompleteStream, InvalidTransition
@@ -211,7 +213,7 @@ async def _record(args: argparse.Namespace) -> int:
         await handler.run(
             client, assistant_id=assistant_id, messages=[{"role": "user", "content": args.prompt}]
         )
-        target.write_bytes(b"".join(chunks))
+        await anyio.Path(target).write_bytes(b"".join(chunks))
     print(f"saved {sum(map(len, chunks))} bytes to {target}", file=sys.stderr)
     return 0
 
