@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -153,7 +154,8 @@ def test_readme_prints_the_transition_tables_as_the_code_has_them() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     for title, table in (("Run", ae.RUN_TRANSITIONS), ("Step", ae.STEP_TRANSITIONS),
                          ("Message", ae.MESSAGE_TRANSITIONS)):  # fmt: skip
-        section = readme.split(f"#### {title} transitions", 1)[1].split("####", 1)[0]
+        after = readme.split(f"#### {title} transitions", 1)[1].lstrip("\n").splitlines()
+        section = "\n".join(itertools.takewhile(lambda line: line.startswith("|"), after))
         rows = dict(re.findall(r"^\| `(\w+)` \| (.*?) \|$", section, re.M))
         assert rows.keys() == table.keys(), title
         for status, targets in table.items():

@@ -1,0 +1,33 @@
+"""The README's promises: the quick start works when pasted; CI runs the test command."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def test_quick_start_runs_as_pasted(tmp_path: Path) -> None:
+    quick = README.split("## Quick start", 1)[1]
+    code = re.search(r"```python\n(.*?)```", quick, re.S)
+    assert code is not None
+    assert len(code.group(1).strip().splitlines()) <= 16
+    script = tmp_path / "quick.py"
+    script.write_text(code.group(1))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Echo: Hi!"
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    setup = README.split("## Set-up: two commands", 1)[1].split("```bash\n", 1)[1]
+    commands = [line.split("#", 1)[0].strip() for line in setup.split("```", 1)[0].splitlines()]
+    demo, tests = commands[:2]
+    assert demo.endswith("assistants-events demo")
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert tests in ci
