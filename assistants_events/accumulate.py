@@ -68,6 +68,32 @@ def _merge_list(items: list[Any], deltas: list[Any]) -> None:
             merge_delta(items[-1], delta)
 
 
+def _append_text(parts: list[Any], part: Any) -> bool:
+    """The common delta, a bare text value for an existing text part, appended in place."""
+    if type(part) is not dict or len(part) != 3 or part.get("type") != "text":
+        return False
+    text = part.get("text")
+    if type(text) is not dict or len(text) != 1:
+        return False
+    value = text.get("value")
+    index = part.get("index")
+    if type(value) is not str or type(index) is not int or index >= len(parts):
+        return False
+    current = parts[index]
+    if type(current) is not dict or current.get("index") != index:
+        return False  # parts are not laid out by index: let the general merge find it
+    holder = current.get("text")
+    if type(holder) is not dict or current.get("type") != "text":
+        return False
+    old = holder.pop("value", "")
+    if type(old) is not str:
+        holder["value"] = old
+        return False
+    old += value  # the only reference: extended in place (see merge_delta)
+    holder["value"] = old
+    return True
+
+
 def _has_content(details: Any, key: str) -> bool:
     return isinstance(details, dict) and bool(details.get(key))
 
@@ -128,7 +154,10 @@ class _MessageBuilder(_Builder):
         if content:
             if not isinstance(content, list):
                 raise EventDecodeError(names.MESSAGE_DELTA, "'delta.content' is not a list")
-            _merge_list(self.parts.setdefault("content", []), content)
+            parts = self.parts.setdefault("content", [])
+            for part in content:
+                if not _append_text(parts, part):
+                    _merge_list(parts, [part])
         if delta.get("role"):
             self.parts["role"] = delta["role"]
         self.version += 1
@@ -239,6 +268,19 @@ class Accumulator:
         event = self._runs.get(run_id)
         thread_id = event.json.get("thread_id") if event is not None else None
         return thread_id if isinstance(thread_id, str) else None
+
+    def add_delta(self, kind: str, object_id: str, event: Event) -> None:
+        """Fold a delta whose id is known (the hot path of `add`)."""
+        builders: dict[str, Any] = self._messages if kind == "message" else self._steps
+        builder = builders.get(object_id)
+        if builder is None:  # a delta before its object (a non-strict lifecycle let it by)
+            builder = builders[object_id] = (
+                _MessageBuilder(m.Message, event.name)
+                if kind == "message"
+                else _StepBuilder(m.RunStep, event.name)
+            )
+        builder.delta(event.json)
+        event._attach(builder, builder.version)
 
     @staticmethod
     def _fold(builder: _MessageBuilder | _StepBuilder, event: Event) -> None:

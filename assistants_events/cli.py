@@ -24,6 +24,7 @@ import anyio
 
 from . import names
 from .client import AssistantsClient
+from .dispatch import on
 from .errors import AssistantsEventsError, IncompleteStream, InvalidTransition
 from .events import Event
 from .handler import EventHandler
@@ -86,12 +87,13 @@ class TextPrinter(EventHandler):
     def on_violation(self, violation: Violation) -> None:
         print(f"\n[lifecycle] {violation.error}", file=sys.stderr)
 
-    async def dispatch(self, event: Event) -> None:
-        await super().dispatch(event)
-        if event.name == names.MESSAGE_DELTA:
-            self._write(event.text_delta or "")
-        elif event.name == names.MESSAGE_COMPLETED:
-            self._write("\n")
+    @on(names.MESSAGE_DELTA)
+    def text(self, event: Event) -> None:
+        self._write(event.text_delta or "")
+
+    @on(names.MESSAGE_COMPLETED)
+    def newline(self, event: Event) -> None:
+        self._write("\n")
 
 
 def load_handler(path: str) -> EventHandler:

@@ -95,7 +95,96 @@ def _register() -> None:
             attrs.resolve_types(obj, globalns=vars(m))
 
 
+# Fast paths for the two shapes that arrive by the hundred thousand: text deltas and
+# function-call argument deltas.  They build the same objects as the generated
+# functions, checking every type on the way; anything unusual (annotations, other
+# part types, a wrong type) returns None and goes the detailed way, errors included.
+
+
+def fast_message_delta(obj: Any) -> m.MessageDelta | None:
+    """A `MessageDelta` of plain text parts, or None for anything else."""
+    if type(obj) is not dict:
+        return None
+    object_id, delta = obj.get("id"), obj.get("delta")
+    kind = obj.get("object", "thread.message.delta")
+    if type(object_id) is not str or type(delta) is not dict or type(kind) is not str:
+        return None
+    role, content = delta.get("role"), delta.get("content")
+    if role is not None and type(role) is not str:
+        return None
+    parts: list[m.ContentDelta] | None = None
+    if content is not None:
+        if type(content) is not list:
+            return None
+        parts = []
+        for part in content:
+            if type(part) is not dict or part.get("type") != "text":
+                return None
+            index, text = part.get("index"), part.get("text")
+            if type(index) is not int:
+                return None
+            value: m.TextDelta | None = None
+            if text is not None:
+                if type(text) is not dict:
+                    return None
+                piece, notes = text.get("value"), text.get("annotations")
+                if (piece is not None and type(piece) is not str) or notes:
+                    return None
+                value = m.TextDelta(piece, None if notes is None else [])
+            parts.append(m.TextDeltaBlock(index, "text", value))
+    return m.MessageDelta(object_id, m.MessageDeltaBody(role, parts), kind)
+
+
+def fast_step_delta(obj: Any) -> m.RunStepDelta | None:
+    """A `RunStepDelta` of function-call pieces, or None for anything else."""
+    if type(obj) is not dict:
+        return None
+    object_id, delta = obj.get("id"), obj.get("delta")
+    kind = obj.get("object", "thread.run.step.delta")
+    if type(object_id) is not str or type(delta) is not dict or type(kind) is not str:
+        return None
+    details = delta.get("step_details")
+    if type(details) is not dict or details.get("type") != "tool_calls":
+        return None
+    calls = details.get("tool_calls")
+    if type(calls) is not list:
+        return None
+    out: list[m.ToolCallDelta] = []
+    for call in calls:
+        if type(call) is not dict or call.get("type") != "function":
+            return None
+        index, call_id, function = call.get("index"), call.get("id"), call.get("function")
+        if type(index) is not int or (call_id is not None and type(call_id) is not str):
+            return None
+        fields: m.FunctionCallDelta | None = None
+        if function is not None:
+            if type(function) is not dict:
+                return None
+            name, arguments, output = (
+                function.get("name"), function.get("arguments"), function.get("output"),
+            )  # fmt: skip
+            for value in (name, arguments, output):
+                if value is not None and type(value) is not str:
+                    return None
+            fields = m.FunctionCallDelta(name, arguments, output)
+        out.append(m.FunctionToolCallDelta(index, "function", call_id, fields))
+    body = m.RunStepDeltaBody(m.ToolCallsDetailsDelta("tool_calls", out))
+    return m.RunStepDelta(object_id, body, kind)
+
+
+def _with_fast_path(cls: type[T], fast: Any) -> None:
+    detailed = converter.get_structure_hook(cls)
+
+    def hook(value: Any, type_: Any) -> Any:
+        built = fast(value)
+        return detailed(value, type_) if built is None else built
+
+    converter.register_structure_hook(cls, hook)
+
+
 _register()
+_with_fast_path(m.MessageDelta, fast_message_delta)
+_with_fast_path(m.RunStepDelta, fast_step_delta)
 
 
 def _describe(exc: BaseException, type_: Any) -> str:

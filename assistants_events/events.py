@@ -8,14 +8,13 @@ almost nothing beyond its framing.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from . import jsonlib, names
 from . import models as m
-from . import names
-from .convert import structure
+from .convert import fast_message_delta, fast_step_delta, structure
 from .errors import EventDecodeError
 
 if TYPE_CHECKING:
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["Event", "SnapshotSource", "model_for"]
 
 _UNSET: Any = object()
+_set = object.__setattr__
 
 _MODELS: dict[str, type[Any]] = {names.THREAD_CREATED: m.Thread}
 _MODELS.update(dict.fromkeys(names.RUN_EVENTS, m.Run))
@@ -32,6 +32,7 @@ _MODELS.update(dict.fromkeys(names.MESSAGE_EVENTS, m.Message))
 _MODELS[names.STEP_DELTA] = m.RunStepDelta
 _MODELS[names.MESSAGE_DELTA] = m.MessageDelta
 _MODELS[names.ERROR] = m.ErrorObject
+_FAST: dict[str, Any] = {names.MESSAGE_DELTA: fast_message_delta, names.STEP_DELTA: fast_step_delta}
 
 
 def model_for(name: str) -> type[Any] | None:
@@ -45,7 +46,7 @@ class SnapshotSource(Protocol):
     def snapshot_at(self, version: int) -> Any: ...
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, init=False)
 class Event:
     """One Assistants stream event.
 
@@ -59,11 +60,18 @@ class Event:
 
     name: str
     raw: str
-    _json: Any = attrs.field(default=_UNSET, alias="_json", repr=False)
-    _data: Any = attrs.field(init=False, default=_UNSET, repr=False)
-    _source: SnapshotSource | None = attrs.field(init=False, default=None, repr=False)
-    _version: int = attrs.field(init=False, default=0, repr=False)
-    _snapshot: Any = attrs.field(init=False, default=_UNSET, repr=False)
+    # Lazy slots, left unset until first needed: an event costs two attribute writes.
+    _json: Any = attrs.field(init=False, repr=False)
+    _data: Any = attrs.field(init=False, repr=False)
+    _source: SnapshotSource = attrs.field(init=False, repr=False)
+    _version: int = attrs.field(init=False, repr=False)
+    _snapshot: Any = attrs.field(init=False, repr=False)
+
+    def __init__(self, name: str, raw: str, *, _json: Any = _UNSET) -> None:
+        _set(self, "name", name)
+        _set(self, "raw", raw)
+        if _json is not _UNSET:
+            _set(self, "_json", _json)
 
     @classmethod
     def from_sse(cls, sse: ServerSentEvent) -> Event:
@@ -73,20 +81,22 @@ class Event:
     @property
     def json(self) -> Any:
         """The data decoded from JSON (plain dicts and lists); `None` for `done`."""
-        value = self._json
-        if value is _UNSET:
+        try:
+            return self._json
+        except AttributeError:
             value = _decode(self.name, self.raw)
-            object.__setattr__(self, "_json", value)
-        return value
+            _set(self, "_json", value)
+            return value
 
     @property
     def data(self) -> Any:
         """The data as a typed model (see the class docstring)."""
-        value = self._data
-        if value is _UNSET:
+        try:
+            return self._data
+        except AttributeError:
             value = self._structure()
-            object.__setattr__(self, "_data", value)
-        return value
+            _set(self, "_data", value)
+            return value
 
     @property
     def object_id(self) -> str | None:
@@ -114,25 +124,37 @@ class Event:
     @property
     def snapshot(self) -> Any:
         """For delta events: the accumulated `Message` or `RunStep` after this delta."""
-        value = self._snapshot
-        if value is _UNSET:
-            if self._source is None:
-                return None
-            value = self._source.snapshot_at(self._version)
-        return value
+        try:
+            return self._snapshot
+        except AttributeError:
+            pass
+        try:
+            source = self._source
+        except AttributeError:
+            return None
+        return source.snapshot_at(self._version)
 
     def _attach(self, source: SnapshotSource, version: int) -> None:
-        object.__setattr__(self, "_source", source)
-        object.__setattr__(self, "_version", version)
+        _set(self, "_source", source)
+        _set(self, "_version", version)
 
     def _freeze_snapshot(self) -> None:
         # Someone kept this event past its dispatch: pin the snapshot before it moves on.
-        if self._source is not None and self._snapshot is _UNSET:
-            object.__setattr__(self, "_snapshot", self._source.snapshot_at(self._version))
+        try:
+            source = self._source
+        except AttributeError:
+            return
+        if not hasattr(self, "_snapshot"):
+            _set(self, "_snapshot", source.snapshot_at(self._version))
 
     def _structure(self) -> Any:
-        cls = _MODELS.get(self.name)
         payload = self.json
+        fast = _FAST.get(self.name)
+        if fast is not None:
+            built = fast(payload)
+            if built is not None:
+                return built
+        cls = _MODELS.get(self.name)
         if cls is None:
             return payload
         if (
@@ -148,7 +170,7 @@ def _decode(name: str, raw: str) -> Any:
     if name == names.DONE:
         return None
     try:
-        return json.loads(raw)
+        return jsonlib.loads(raw)
     except ValueError as exc:
         if name not in _MODELS:
             return raw  # an unknown event may carry anything: keep it as text

@@ -36,6 +36,7 @@ Chunks = AsyncIterable[bytes] | Iterable[bytes] | bytes
 """What `consume` reads: an async or plain iterable of byte chunks, or one bytes object."""
 
 _KINDS: dict[str, str | None] = {name: kind_of(name) for name in names.ALL_EVENTS}
+_DELTAS = frozenset({names.MESSAGE_DELTA, names.STEP_DELTA})
 
 
 class _State:
@@ -210,32 +211,53 @@ class EventHandler:
         """The callables an event of this name reaches, in call order."""
         return [call.fn for call in self._ae_calls(name)]
 
-    async def dispatch(self, event: Event) -> None:
-        """Check, accumulate and dispatch one event (what `consume` does per event)."""
+    def _ae_ingest(self, event: Event, state: _State) -> tuple[Call, ...]:
+        """Check and fold one event; return who must hear of it."""
         name = event.name
-        state = self._ae_state()
         # Names newer than this library are dispatched but neither checked nor folded.
         kind = _KINDS.get(name)
         if kind is not None:
-            state.lifecycle.observe(event)
-        state.acc.add(event, kind)
-        calls = self._ae_calls(name)
+            if name in _DELTAS:
+                payload = event.json
+                object_id = payload.get("id") if isinstance(payload, dict) else None
+                if not isinstance(object_id, str):
+                    raise EventDecodeError(
+                        name, "a delta's data needs a string 'id'", raw=event.raw
+                    )
+                state.lifecycle.check_delta(kind, object_id, name)
+                state.acc.add_delta(kind, object_id, event)
+            else:
+                state.lifecycle.observe(event)
+                state.acc.add(event, kind)
+        else:
+            state.acc.add(event, None)
+        table: dict[str, tuple[Call, ...]] | None = self.__dict__.get("_ae_table")
+        if table is not None and name in table:
+            return table[name]
+        return self._ae_calls(name)
+
+    async def _ae_notify(self, event: Event, calls: tuple[Call, ...]) -> None:
+        before = sys.getrefcount(event)
+        for call in calls:
+            try:
+                if call.is_async:
+                    await call.fn(event)
+                else:
+                    call.fn(event)
+            except AssistantsEventsError:
+                raise
+            except Exception as exc:
+                raise HandlerError(event.name, call.fn, exc) from exc
+        if sys.getrefcount(event) > before:
+            # A handler kept the event: pin its snapshot before the next delta moves it.
+            event._freeze_snapshot()
+
+    async def dispatch(self, event: Event) -> None:
+        """Check, accumulate and dispatch one event (what `consume` does per event)."""
+        calls = self._ae_ingest(event, self._ae_state())
         if calls:
-            before = sys.getrefcount(event)
-            for call in calls:
-                try:
-                    if call.is_async:
-                        await call.fn(event)
-                    else:
-                        call.fn(event)
-                except AssistantsEventsError:
-                    raise
-                except Exception as exc:
-                    raise HandlerError(name, call.fn, exc) from exc
-            if sys.getrefcount(event) > before:
-                # A handler kept the event: pin its snapshot before the next delta moves it.
-                event._freeze_snapshot()
-        if name == names.ERROR:
+            await self._ae_notify(event, calls)
+        if event.name == names.ERROR:
             raise StreamError(_error_object(event))
 
     async def consume(self, chunks: Chunks) -> StreamResult:
@@ -253,21 +275,28 @@ class EventHandler:
             self.__dict__.pop("_ae_table", None)
             self.__dict__["_ae_generation"] = _generation
         decoder = SSEDecoder(self.max_event_size)
-        dispatch = self.dispatch
         if isinstance(chunks, (bytes, bytearray, memoryview)):
             chunks = [bytes(chunks)]
         if isinstance(chunks, AsyncIterable):
             async for chunk in chunks:
-                for sse in decoder.feed(chunk):
-                    await dispatch(Event(sse.event, sse.data))
+                await self._ae_events(decoder.feed_fields(chunk), state)
         else:
             for chunk in chunks:
-                for sse in decoder.feed(chunk):
-                    await dispatch(Event(sse.event, sse.data))
-        for sse in decoder.close():
-            await dispatch(Event(sse.event, sse.data))
+                await self._ae_events(decoder.feed_fields(chunk), state)
+        await self._ae_events(decoder.close_fields(), state)
         state.lifecycle.finish(state.acc.done)
         return state.acc.result()
+
+    async def _ae_events(self, frames: list[tuple[str, str, Any, Any]], state: _State) -> None:
+        # `dispatch`, inlined for a chunk's worth of events: this loop is the hot path.
+        ingest, notify = self._ae_ingest, self._ae_notify
+        for name, data, _, _ in frames:
+            event = Event(name, data)
+            calls = ingest(event, state)
+            if calls:
+                await notify(event, calls)
+            if name == "error":
+                raise StreamError(_error_object(event))
 
     def known_runs(self) -> list[tuple[str, str | None, str]]:
         """Every run seen so far as (run id, thread id, status)."""

@@ -133,6 +133,8 @@ class Lifecycle:
 
     __slots__ = ("_status", "on_violation", "strict")
 
+    _status: dict[str, dict[str, str]]
+
     def __init__(
         self,
         strict: bool = True,
@@ -140,16 +142,21 @@ class Lifecycle:
     ) -> None:
         self.strict = strict
         self.on_violation = on_violation
-        self._status: dict[tuple[str, str], str] = {}
+        self._status = {kind: {} for kind in _TABLES}
 
     def status(self, kind: str, object_id: str) -> str | None:
         """The last status seen for a run/step/message, or None if never seen."""
-        return self._status.get((kind, object_id))
+        return self._status[kind].get(object_id)
 
     @property
     def runs(self) -> dict[str, str]:
         """Every run seen, with its current status."""
-        return {oid: s for (kind, oid), s in self._status.items() if kind == "run"}
+        return dict(self._status["run"])
+
+    def check_delta(self, kind: str, object_id: str, name: str) -> None:
+        """The hot path of `check` for a delta: its step or message must be in progress."""
+        if self._status[kind].get(object_id) != "in_progress":
+            self.check(name, object_id, None)
 
     def observe(self, event: _EventLike) -> None:
         """Check one event (anything with `name` and `json`, such as `ae.Event`)."""
@@ -175,8 +182,8 @@ class Lifecycle:
         table = _TABLES[kind]
         if suffix not in table and suffix not in _SPECIAL_SUFFIXES[kind]:
             return
-        key = (kind, object_id)
-        current = self._status.get(key)
+        statuses = self._status[kind]
+        current = statuses.get(object_id)
         if suffix == "delta":
             if current is None:
                 self._violate(kind, object_id, None, "delta", name, f"delta for an unknown {kind}")
@@ -209,7 +216,7 @@ class Lifecycle:
             reason = "nothing follows a terminal status" if not table[current] else ""
             self._violate(kind, object_id, current, status, name, reason)
             return
-        self._status[key] = status
+        statuses[object_id] = status
 
     def finish(self, done: bool) -> None:
         """The stream ended; `done` says whether its `done` event arrived.
@@ -219,8 +226,8 @@ class Lifecycle:
         """
         if done:
             return
-        for (kind, object_id), status in self._status.items():
-            if kind == "run" and status not in _RUN_RESTING:
+        for object_id, status in self._status["run"].items():
+            if status not in _RUN_RESTING:
                 error = IncompleteStream(object_id, status)
                 if self.strict:
                     raise error
@@ -239,7 +246,7 @@ class Lifecycle:
         if self.strict:
             raise error
         if status in _TABLES[kind]:
-            self._status[(kind, object_id)] = status
+            self._status[kind][object_id] = status
         self._report(error)
 
     def _report(self, error: InvalidTransition | IncompleteStream) -> None:

@@ -19,6 +19,7 @@ from .errors import EventTooLarge
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "ServerSentEvent", "parse_sse"]
 
 DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
+_Fields = tuple[str, str, "str | None", "int | None"]
 
 
 @attrs.frozen
@@ -40,20 +41,16 @@ class ServerSentEvent:
 class SSEDecoder:
     """Incremental SSE decoder: `feed()` bytes, get the events they complete.
 
-    `max_event_size` bounds the characters one event (its data and its unfinished
-    line) may hold; past it `EventTooLarge` is raised instead of growing memory.
+    `max_event_size` bounds the characters one event (its lines, finished or not) may
+    hold; past it `EventTooLarge` is raised instead of growing memory.
     """
 
     __slots__ = (
         "_bytes_seen",
-        "_data",
         "_decoder",
-        "_event",
         "_last_id",
         "_limit",
         "_pending_cr",
-        "_retry",
-        "_size",
         "_tail",
         "_tail_size",
     )
@@ -65,13 +62,9 @@ class SSEDecoder:
         self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
         self._limit = max_event_size
         self._pending_cr = False
-        self._tail: list[str] = []
+        self._tail: list[str] = []  # the unfinished event's text, in pieces
         self._tail_size = 0
-        self._event = ""
-        self._data: list[str] = []
-        self._size = 0
         self._last_id: str | None = None
-        self._retry: int | None = None
         self._bytes_seen = 0
 
     @property
@@ -81,20 +74,25 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Decode one chunk; return the events it completed, in order."""
-        self._bytes_seen += len(chunk)
-        return self._feed_text(self._decoder.decode(chunk))
+        return [ServerSentEvent(*fields) for fields in self.feed_fields(chunk)]
 
     def close(self) -> list[ServerSentEvent]:
         """End of input: flush the decoder.  A partial event is dropped (as the standard says)."""
+        return [ServerSentEvent(*fields) for fields in self.close_fields()]
+
+    def feed_fields(self, chunk: bytes) -> list[tuple[str, str, str | None, int | None]]:
+        """`feed`, as plain (event, data, id, retry) tuples: the hot path of `consume`."""
+        self._bytes_seen += len(chunk)
+        return self._feed_text(self._decoder.decode(chunk))
+
+    def close_fields(self) -> list[tuple[str, str, str | None, int | None]]:
+        """`close`, as plain tuples."""
         events = self._feed_text(self._decoder.decode(b"", True))
-        self._tail = []
+        self._tail = []  # an unfinished event is dropped, as the standard says
         self._tail_size = 0
-        self._data = []
-        self._event = ""
-        self._size = 0
         return events
 
-    def _feed_text(self, text: str) -> list[ServerSentEvent]:
+    def _feed_text(self, text: str) -> list[_Fields]:
         if not text:
             return []
         if self._pending_cr:
@@ -107,75 +105,77 @@ class SSEDecoder:
         if "\r" in text:
             self._pending_cr = text[-1] == "\r"
             text = text.replace("\r\n", "\n").replace("\r", "\n")
-        if "\n" not in text:
-            # Long lines arrive in many chunks: keep pieces instead of re-concatenating.
-            self._tail.append(text)
+        tail = self._tail
+        # An event ends at a blank line, "\n\n" -- possibly split across chunks.
+        if "\n\n" not in text and not (tail and tail[-1][-1] == "\n" and text[0] == "\n"):
+            # Long events arrive in many chunks: keep the pieces, join once.
+            tail.append(text)
             self._tail_size += len(text)
-            if self._tail_size + self._size > self._limit:
+            if self._tail_size > self._limit:
                 raise EventTooLarge(self._limit, self._bytes_seen)
             return []
-        if self._tail:
-            self._tail.append(text)
-            text = "".join(self._tail)
-            self._tail = []
-        lines = text.split("\n")
-        last = lines.pop()
-        if last:
-            self._tail.append(last)
+        if tail:
+            tail.append(text)
+            text = "".join(tail)
+        frames = text.split("\n\n")
+        last = frames.pop()
+        self._tail = [last] if last else []
         self._tail_size = len(last)
-        return self._apply_lines(lines)
+        if self._tail_size > self._limit:
+            raise EventTooLarge(self._limit, self._bytes_seen)
+        return self._apply_frames(frames)
 
-    def _apply_lines(self, lines: list[str]) -> list[ServerSentEvent]:
-        out: list[ServerSentEvent] = []
-        data = self._data
+    def _apply_frames(self, frames: list[str]) -> list[_Fields]:
+        out: list[_Fields] = []
         limit = self._limit
+        for frame in frames:
+            if len(frame) > limit:
+                raise EventTooLarge(limit, self._bytes_seen)
+            # The common shape first: exactly "event: NAME" and "data: JSON".
+            if frame.startswith("event: "):
+                newline = frame.find("\n")
+                if newline != -1 and frame.startswith("data: ", newline + 1):
+                    data = frame[newline + 7 :]
+                    if "\n" not in data:
+                        out.append((frame[7:newline], data, self._last_id, None))
+                        continue
+            fields = self._apply_lines(frame.split("\n"))
+            if fields is not None:
+                out.append(fields)
+        return out
+
+    def _apply_lines(self, lines: list[str]) -> _Fields | None:
+        """The WHATWG field rules for the lines of one frame; the event, if it has data."""
+        event = ""
+        data: list[str] = []
+        retry: int | None = None
         for line in lines:
             if not line:
-                if data:
-                    out.append(
-                        ServerSentEvent(
-                            self._event or "message",
-                            data[0] if len(data) == 1 else "\n".join(data),
-                            self._last_id,
-                            self._retry,
-                        )
-                    )
-                    data.clear()
-                    self._size = 0
-                self._event = ""
-                self._retry = None
+                # A blank line inside a frame: a leading "\n" left by "\n\n\n".
+                event, data, retry = "", [], None
                 continue
-            # The common shapes first; the general rule below gives the same result.
-            if line.startswith("data: "):
-                value = line[6:]
-                field = "data"
-            elif line.startswith("event: "):
-                self._event = line[7:]
+            if line[0] == ":":
                 continue
-            elif line[0] == ":":
-                continue
+            colon = line.find(":")
+            if colon == -1:
+                field, value = line, ""
             else:
-                colon = line.find(":")
-                if colon == -1:
-                    field, value = line, ""
-                else:
-                    field = line[:colon]
-                    value = line[colon + 1 :]
-                    if value[:1] == " ":
-                        value = value[1:]
+                field = line[:colon]
+                value = line[colon + 1 :]
+                if value[:1] == " ":
+                    value = value[1:]
             if field == "data":
-                self._size += len(value) + 1
-                if self._size + self._tail_size > limit:
-                    raise EventTooLarge(limit, self._bytes_seen)
                 data.append(value)
             elif field == "event":
-                self._event = value
+                event = value
             elif field == "id":
                 if "\0" not in value:
                     self._last_id = value
             elif field == "retry" and value.isascii() and value.isdigit():
-                self._retry = int(value)
-        return out
+                retry = int(value)
+        if not data:
+            return None
+        return (event or "message", "\n".join(data), self._last_id, retry)
 
 
 async def parse_sse(
