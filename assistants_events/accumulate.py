@@ -135,7 +135,7 @@ class _MessageBuilder(_Builder):
 
     def status(self, payload: dict[str, Any], name: str) -> None:
         self.base = payload
-        if payload.get("content"):
+        if payload.get("content") and isinstance(payload["content"], list):
             # The server's full content (message.completed) replaces what deltas built.
             self.parts = {
                 "content": [
@@ -189,7 +189,10 @@ class _StepBuilder(_Builder):
             raise EventDecodeError(names.STEP_DELTA, "'delta' is not an object")
         details = delta.get("step_details")
         if isinstance(details, dict):
-            merge_delta(self.parts.setdefault("step_details", {}), details)
+            merged = self.parts.get("step_details")
+            if not isinstance(merged, dict):  # the status event sent something else
+                merged = self.parts["step_details"] = {}
+            merge_delta(merged, details)
         self.version += 1
         self.event = names.STEP_DELTA
 
