@@ -101,6 +101,34 @@ def _register() -> None:
 # part types, a wrong type) returns None and goes the detailed way, errors included.
 
 
+def _maker(cls: type[T]) -> Any:
+    """A constructor taking every field positionally that fills the slots directly.
+
+    A frozen attrs `__init__` goes through `object.__setattr__` per field; the slot
+    descriptors are ~40% cheaper.  The models have no validators or converters to
+    skip, and the fast paths check every value before they build anything.
+    """
+    names = [field.name for field in attrs.fields(cls)]
+    setters = {f"set_{n}": cls.__dict__[n].__set__ for n in names}
+    lines = [f"def make({', '.join(names)}):", "    obj = new(cls)"]
+    lines += [f"    set_{n}(obj, {n})" for n in names]
+    lines.append("    return obj")
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, **setters}
+    exec("\n".join(lines), namespace)  # code built from our own field names only
+    return namespace["make"]
+
+
+_TextDelta = _maker(m.TextDelta)
+_TextDeltaBlock = _maker(m.TextDeltaBlock)
+_MessageDeltaBody = _maker(m.MessageDeltaBody)
+_MessageDelta = _maker(m.MessageDelta)
+_FunctionCallDelta = _maker(m.FunctionCallDelta)
+_FunctionToolCallDelta = _maker(m.FunctionToolCallDelta)
+_ToolCallsDetailsDelta = _maker(m.ToolCallsDetailsDelta)
+_RunStepDeltaBody = _maker(m.RunStepDeltaBody)
+_RunStepDelta = _maker(m.RunStepDelta)
+
+
 def fast_message_delta(obj: Any) -> m.MessageDelta | None:
     """A `MessageDelta` of plain text parts, or None for anything else."""
     if type(obj) is not dict:
@@ -130,9 +158,10 @@ def fast_message_delta(obj: Any) -> m.MessageDelta | None:
                 piece, notes = text.get("value"), text.get("annotations")
                 if (piece is not None and type(piece) is not str) or notes:
                     return None
-                value = m.TextDelta(piece, None if notes is None else [])
-            parts.append(m.TextDeltaBlock(index, "text", value))
-    return m.MessageDelta(object_id, m.MessageDeltaBody(role, parts), kind)
+                value = _TextDelta(piece, None if notes is None else [])
+            parts.append(_TextDeltaBlock(index, "text", value))
+    result: m.MessageDelta = _MessageDelta(object_id, _MessageDeltaBody(role, parts), kind)
+    return result
 
 
 def fast_step_delta(obj: Any) -> m.RunStepDelta | None:
@@ -166,10 +195,11 @@ def fast_step_delta(obj: Any) -> m.RunStepDelta | None:
             for value in (name, arguments, output):
                 if value is not None and type(value) is not str:
                     return None
-            fields = m.FunctionCallDelta(name, arguments, output)
-        out.append(m.FunctionToolCallDelta(index, "function", call_id, fields))
-    body = m.RunStepDeltaBody(m.ToolCallsDetailsDelta("tool_calls", out))
-    return m.RunStepDelta(object_id, body, kind)
+            fields = _FunctionCallDelta(name, arguments, output)
+        out.append(_FunctionToolCallDelta(index, "function", call_id, fields))
+    body = _RunStepDeltaBody(_ToolCallsDetailsDelta("tool_calls", out))
+    result: m.RunStepDelta = _RunStepDelta(object_id, body, kind)
+    return result
 
 
 def _with_fast_path(cls: type[T], fast: Any) -> None:

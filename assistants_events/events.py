@@ -68,10 +68,11 @@ class Event:
     _snapshot: Any = attrs.field(init=False, repr=False)
 
     def __init__(self, name: str, raw: str, *, _json: Any = _UNSET) -> None:
-        _set(self, "name", name)
-        _set(self, "raw", raw)
-        if _json is not _UNSET:
-            _set(self, "_json", _json)
+        # Slot descriptors directly: one event is built per server-sent event.
+        _set_name(self, name)
+        _set_raw(self, raw)
+        _set_json(self, _json)
+        _set_data(self, _UNSET)
 
     @classmethod
     def from_sse(cls, sse: ServerSentEvent) -> Event:
@@ -81,22 +82,20 @@ class Event:
     @property
     def json(self) -> Any:
         """The data decoded from JSON (plain dicts and lists); `None` for `done`."""
-        try:
-            return self._json
-        except AttributeError:
+        value = self._json
+        if value is _UNSET:
             value = _decode(self.name, self.raw)
-            _set(self, "_json", value)
-            return value
+            _set_json(self, value)
+        return value
 
     @property
     def data(self) -> Any:
         """The data as a typed model (see the class docstring)."""
-        try:
-            return self._data
-        except AttributeError:
+        value = self._data
+        if value is _UNSET:
             value = self._structure()
-            _set(self, "_data", value)
-            return value
+            _set_data(self, value)
+        return value
 
     @property
     def object_id(self) -> str | None:
@@ -164,6 +163,12 @@ class Event:
         ):
             payload = payload["error"]
         return structure(payload, cls, event=self.name)
+
+
+_set_name = Event.__dict__["name"].__set__
+_set_raw = Event.__dict__["raw"].__set__
+_set_json = Event.__dict__["_json"].__set__
+_set_data = Event.__dict__["_data"].__set__
 
 
 def _decode(name: str, raw: str) -> Any:

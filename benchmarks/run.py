@@ -209,65 +209,75 @@ def chart(results: dict[str, dict[str, float]], path: Path) -> bool:
     return True
 
 
+Section = tuple[str, str]
+
+
+async def text_scenario(rounds: int, quick: bool, speeds: dict[str, dict[str, float]]) -> Section:
+    speeds["text (1)"] = results = await side_by_side({
+        "raw floor": c.raw_floor(c.floor_text, "thread.message.delta"),
+        "assistants-events": c.ours(c.TextReader),
+        "openai SDK": c.sdk("text"),
+    }, transcript.text_run(20000), rounds)  # fmt: skip
+    return "Text stream: 20,000 message deltas, 4 KiB chunks", in_memory_table(results)
+
+
+async def tool_scenario(rounds: int, quick: bool, speeds: dict[str, dict[str, float]]) -> Section:
+    body = tool_stream(20, 2000)
+    speeds["tool calls (2)"] = results = await side_by_side({
+        "raw floor": c.raw_floor(c.floor_arguments, "thread.run.step.delta"),
+        "assistants-events": c.ours(c.ArgumentReader),
+        "openai SDK": c.sdk("tool"),
+    }, body, rounds)  # fmt: skip
+    deltas = body.count(b"event: thread.run.step.delta")
+    return f"Tool-call stream: 20 calls, {deltas:,} argument deltas", in_memory_table(results)
+
+
+async def e2e_scenario(rounds: int, quick: bool, speeds: dict[str, dict[str, float]]) -> Section:
+    rows = []
+    for concurrency in (10, 100) if quick else (10, 100, 500):
+        for name, f in (await e2e(concurrency, words=40)).items():
+            keys = ("events/s", "p50 ms", "p95 ms", "max ms", "failed")
+            rows.append([str(concurrency), name, *(f"{f[k]:,.0f}" for k in keys)])
+    header = ["runs", "contender", "events/s", "p50 ms", "p95 ms", "max ms", "failed runs"]
+    return "End to end over loopback: concurrent runs against the mock server", (
+        "Each run: create thread and run, 40 words streamed back (about 50 events). "
+        "The mock server shares the process and the loop with the client.\n\n" + table(rows, header)
+    )
+
+
+async def memory_scenario(rounds: int, quick: bool, speeds: dict[str, dict[str, float]]) -> Section:
+    small, large = await peak_memory(10_000), await peak_memory(100_000)
+    growth = (large[0] - small[0]) / (large[1] - small[1])
+    rows = [[f"{n:,}", f"{peak / 1e6:.2f} MB", f"{chars / 1e3:.0f} kB"]
+            for n, (peak, chars) in ((10_000, small), (100_000, large))]  # fmt: skip
+    return "Memory: peak traced memory of consume()", (
+        table(rows, ["deltas", "peak", "accumulated text"])
+        + f"\n\nPeak growth per character of accumulated text: {growth:.1f} bytes. Nothing "
+        "is kept per delta: the growth is copies of the text itself (the accumulated "
+        "snapshot, and the final `message.completed` event that repeats the whole text "
+        "while it is framed and decoded)."
+    )
+
+
+SCENARIOS = {1: text_scenario, 2: tool_scenario, 3: e2e_scenario, 4: memory_scenario}
+
+
 async def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and runs")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--write", action="store_true", help="write BENCHMARKS.md and the chart")
+    parser.add_argument("--only", type=int, choices=[1, 2, 3, 4], help="run one scenario")
     args = parser.parse_args(argv)
     rounds = 3 if args.quick else args.rounds
-    sections: list[str] = []
 
-    text_body = transcript.text_run(20000)
-    text = await side_by_side({
-        "raw floor": c.raw_floor(c.floor_text, "thread.message.delta"),
-        "assistants-events": c.ours(c.TextReader),
-        "openai SDK": c.sdk("text"),
-    }, text_body, rounds)  # fmt: skip
-    sections.append("### 1. Text stream: 20,000 message deltas, 4 KiB chunks\n\n"
-                    + in_memory_table(text))  # fmt: skip
-    print(sections[-1], "\n", flush=True)
-
-    tool_body = tool_stream(20, 2000)
-    step_deltas = tool_body.count(b"event: thread.run.step.delta")
-    tools = await side_by_side({
-        "raw floor": c.raw_floor(c.floor_arguments, "thread.run.step.delta"),
-        "assistants-events": c.ours(c.ArgumentReader),
-        "openai SDK": c.sdk("tool"),
-    }, tool_body, rounds)  # fmt: skip
-    sections.append(f"### 2. Tool-call stream: 20 calls, {step_deltas:,} argument deltas\n\n"
-                    + in_memory_table(tools))  # fmt: skip
-    print(sections[-1], "\n", flush=True)
-
-    rows = []
-    for concurrency in (10, 100) if args.quick else (10, 100, 500):
-        figures = await e2e(concurrency, words=40)
-        for name, f in figures.items():
-            figures_text = [
-                f"{f[k]:,.0f}" for k in ("events/s", "p50 ms", "p95 ms", "max ms", "failed")
-            ]
-            rows.append([str(concurrency), name, *figures_text])
-    sections.append("### 3. End to end over loopback: concurrent runs against the mock server\n\n"
-                    "Each run: create thread and run, 40 words streamed back (about 50 events). "
-                    "The mock server shares the process and the loop with the client.\n\n"
-                    + table(rows, ["runs", "contender", "events/s", "p50 ms", "p95 ms",
-                                   "max ms", "failed runs"]))  # fmt: skip
-    print(sections[-1], "\n", flush=True)
-
-    small, large = await peak_memory(10_000), await peak_memory(100_000)
-    growth = (large[0] - small[0]) / (large[1] - small[1])
-    sections.append(
-        "### 4. Memory: peak traced memory of consume()\n\n"
-        + table(
-            [
-                ["10,000", f"{small[0] / 1e6:.2f} MB", f"{small[1] / 1e3:.0f} kB"],
-                ["100,000", f"{large[0] / 1e6:.2f} MB", f"{large[1] / 1e3:.0f} kB"],
-            ],
-            ["deltas", "peak", "accumulated text"],
-        )
-        + f"\n\nPeak growth per byte of accumulated text: {growth:.1f} bytes."
-    )
-    print(sections[-1], "\n", flush=True)
+    wanted = [args.only] if args.only else [1, 2, 3, 4]
+    sections: dict[int, str] = {}
+    speeds: dict[str, dict[str, float]] = {}
+    for number in wanted:
+        title, text = await SCENARIOS[number](rounds, args.quick, speeds)
+        sections[number] = f"### {number}. {title}\n\n{text}"
+        print(sections[number], "\n", flush=True)
 
     if args.write:
         machine = (
@@ -275,12 +285,11 @@ async def main(argv: list[str] | None = None) -> int:
             f"Python {platform.python_version()}, {os.cpu_count()} cores, "
             f"JSON decoder: {jsonlib.BACKEND}"
         )
-        has_chart = chart({"text (1)": text, "tool calls (2)": tools},
-                          HERE / "events_per_second.png")  # fmt: skip
+        has_chart = chart(speeds, HERE / "events_per_second.png") if speeds else False
         body = ("# Benchmarks\n\nProduced by `python benchmarks/run.py --write` on "
                 f"{machine}, {time.strftime('%Y-%m-%d')}. Medians of {rounds} alternating "
                 "rounds; only the ratios measured side by side in one run mean anything on a "
-                "shared machine.\n\n" + "\n\n".join(sections) + "\n")  # fmt: skip
+                "shared machine.\n\n" + "\n\n".join(sections.values()) + "\n")  # fmt: skip
         if has_chart:
             body += "\n![events per second](benchmarks/events_per_second.png)\n"
         (HERE.parent / "BENCHMARKS.md").write_text(body)
