@@ -101,7 +101,7 @@ def _register() -> None:
 # part types, a wrong type) returns None and goes the detailed way, errors included.
 
 
-def _maker(cls: type[T]) -> Any:
+def _maker(cls: Any) -> Any:
     """A constructor taking every field positionally that fills the slots directly.
 
     A frozen attrs `__init__` goes through `object.__setattr__` per field; the slot
