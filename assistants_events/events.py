@@ -32,6 +32,7 @@ _MODELS.update(dict.fromkeys(names.MESSAGE_EVENTS, m.Message))
 _MODELS[names.STEP_DELTA] = m.RunStepDelta
 _MODELS[names.MESSAGE_DELTA] = m.MessageDelta
 _MODELS[names.ERROR] = m.ErrorObject
+_DELTAS = frozenset({names.MESSAGE_DELTA, names.STEP_DELTA})
 _FAST: dict[str, Any] = {names.MESSAGE_DELTA: fast_message_delta, names.STEP_DELTA: fast_step_delta}
 
 
@@ -175,7 +176,7 @@ def _decode(name: str, raw: str) -> Any:
     if name == names.DONE:
         return None
     try:
-        return jsonlib.loads(raw)
+        return (jsonlib.loads_delta if name in _DELTAS else jsonlib.loads)(raw)
     except ValueError as exc:
         if name not in _MODELS:
             return raw  # an unknown event may carry anything: keep it as text
