@@ -266,6 +266,12 @@ class Accumulator:
         elif name == names.DONE:
             self.done = True
 
+    def thread_id(self) -> str | None:
+        """The id of the thread `thread.created` announced, without structuring it."""
+        payload = self._thread.json if self._thread is not None else None
+        value = payload.get("id") if isinstance(payload, dict) else None
+        return value if isinstance(value, str) else None
+
     def run_thread_id(self, run_id: str) -> str | None:
         """The thread of a run seen in the stream, without structuring anything."""
         event = self._runs.get(run_id)

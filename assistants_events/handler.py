@@ -298,6 +298,10 @@ class EventHandler:
             if name == "error":
                 raise StreamError(_error_object(event))
 
+    def known_thread(self) -> str | None:
+        """The id of the thread a `thread.created` event announced, if one did."""
+        return self._ae_state().acc.thread_id()
+
     def known_runs(self) -> list[tuple[str, str | None, str]]:
         """Every run seen so far as (run id, thread id, status)."""
         state = self._ae_state()

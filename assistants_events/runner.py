@@ -16,11 +16,13 @@ from typing import Any
 
 import anyio
 
+from . import jsonlib
 from .accumulate import StreamResult
 from .client import AssistantsClient, RunStream
-from .errors import APIError, AssistantsEventsError, IncompleteStream
+from .errors import APIError, AssistantsEventsError, BadRequestError, IncompleteStream
 from .handler import EventHandler
 from .lifecycle import TERMINAL
+from .sse import SSEDecoder
 from .tools import ToolOutput
 
 __all__ = ["ToolOutputError", "run", "run_new_thread"]
@@ -71,7 +73,7 @@ async def run(
     async def start() -> RunStream:
         return await client.stream_run(thread_id, assistant_id, **run_params)
 
-    return await _drive(client, handler, start, max_rounds, cancel_timeout)
+    return await _drive(client, handler, start, max_rounds, cancel_timeout, thread_id)
 
 
 async def run_new_thread(
@@ -99,15 +101,27 @@ async def _consume(handler: EventHandler, stream: RunStream) -> StreamResult:
         return await handler.consume(stream)
 
 
+async def _open(start: Callable[[], Awaitable[RunStream]]) -> RunStream:
+    # Creating a run is not idempotent: once the request is sent, wait for its answer
+    # even if cancelled meanwhile, or the run it created could not be cancelled.
+    # The client's own timeouts bound the wait.
+    with anyio.CancelScope(shield=True):
+        stream = await start()
+    return stream
+
+
 async def _drive(
     client: AssistantsClient,
     handler: EventHandler,
     start: Callable[[], Awaitable[RunStream]],
     max_rounds: int,
     cancel_timeout: float,
+    thread_id: str | None = None,
 ) -> StreamResult:
+    stream: RunStream | None = None
     try:
-        result = await _consume(handler, await start())
+        stream = await _open(start)
+        result = await _consume(handler, stream)
         for _ in range(max_rounds):
             current = result.run
             if current is None:
@@ -150,33 +164,77 @@ async def _drive(
             "if that is expected"
         )
     except BaseException:
-        await _cancel_live_runs(client, handler, cancel_timeout)
+        await _cancel_live_runs(client, handler, stream, cancel_timeout, thread_id)
         raise
 
 
-async def _cancel_live_runs(client: AssistantsClient, handler: EventHandler, limit: float) -> None:
-    live = [
-        (rid, tid)
-        for rid, tid, status in handler.known_runs()
-        if status not in TERMINAL["run"] and status != "cancelling" and tid
-    ]
-    if not live:
-        return
+async def _cancel_live_runs(
+    client: AssistantsClient,
+    handler: EventHandler,
+    stream: RunStream | None,
+    limit: float,
+    thread_id: str | None,
+) -> None:
     with anyio.CancelScope(shield=True), anyio.move_on_after(limit):
+        known = handler.known_runs()
+        live = [
+            (run_id, thread_id)
+            for run_id, thread_id, status in known
+            if status not in TERMINAL["run"] and status != "cancelling" and thread_id
+        ]
+        if not known and stream is not None:
+            # Stopped before the stream named its run: read on until it does, or, if the
+            # stream is gone, ask the thread (the API allows one active run per thread).
+            found = await _discover_run(stream)
+            thread_id = thread_id or handler.known_thread()
+            if found is None and thread_id is not None:
+                found = await _active_run(client, thread_id)
+            live = [found] if found is not None else []
         for run_id, thread_id in live:
+            where = {"run_id": run_id, "thread_id": thread_id, "event": "cancel"}
             try:
                 await client.cancel_run(thread_id, run_id)
-                log.info(
-                    "cancelled run %s on thread %s",
-                    run_id,
-                    thread_id,
-                    extra={"run_id": run_id, "thread_id": thread_id, "event": "cancel"},
-                )
+                log.info("cancelled run %s on thread %s", run_id, thread_id, extra=where)
+            except BadRequestError as exc:  # it ended meanwhile: nothing to cancel
+                log.info("run %s on thread %s was not cancelled: %s", run_id, thread_id, exc,
+                         extra=where)  # fmt: skip
             except APIError as exc:
-                log.warning(
-                    "could not cancel run %s on thread %s: %s",
-                    run_id,
-                    thread_id,
-                    exc,
-                    extra={"run_id": run_id, "thread_id": thread_id, "event": "cancel"},
-                )
+                log.warning("could not cancel run %s on thread %s: %s", run_id, thread_id, exc,
+                            extra=where)  # fmt: skip
+
+
+async def _discover_run(stream: RunStream) -> tuple[str, str] | None:
+    """The (run id, thread id) named by the next events of a stream, if it names one."""
+    decoder = SSEDecoder()
+    try:
+        async for chunk in stream:
+            for name, data, _, _ in decoder.feed_fields(chunk):
+                if not name.startswith(("thread.run.", "thread.message.")):
+                    continue
+                try:
+                    payload = jsonlib.loads(data)
+                except ValueError:
+                    continue  # the first frame may be cut: the next one will do
+                if not isinstance(payload, dict):
+                    continue
+                run_id = payload.get("id") if payload.get("object") == "thread.run" else None
+                run_id = run_id or payload.get("run_id")
+                thread_id = payload.get("thread_id")
+                if isinstance(run_id, str) and isinstance(thread_id, str):
+                    return run_id, thread_id
+    except APIError:
+        pass
+    finally:
+        stream.close()
+    return None
+
+
+async def _active_run(client: AssistantsClient, thread_id: str) -> tuple[str, str] | None:
+    try:
+        page = await client.list_runs(thread_id, limit=5, order="desc")
+    except APIError:
+        return None
+    for candidate in page.data:
+        if candidate.status not in TERMINAL["run"] and candidate.status != "cancelling":
+            return candidate.id, thread_id
+    return None

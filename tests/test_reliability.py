@@ -259,3 +259,28 @@ async def test_api_key_appears_nowhere_with_debug_logging(
     seen += [repr(vars(record)) for record in caplog.records]
     assert len(seen) > 10
     assert not [text for text in seen if KEY in text or "SECRET" in text]
+
+
+async def test_stream_broken_before_naming_its_run_still_cancels_it(
+    server: MockAssistantsServer,
+) -> None:
+    async with client_for(server) as client:
+        thread_id, assistant_id = await new_run(client)
+        server.inject(Faults(drop_after=0))  # headers, then nothing: the run is never named
+        with pytest.raises(ae.APIConnectionError):
+            await Lookup().run(client, thread_id=thread_id, assistant_id=assistant_id)
+    (run_id,) = server.store.runs
+    assert server.cancelled == [run_id] and server.store.runs[run_id].status == "cancelled"
+
+
+async def test_new_thread_broken_after_thread_created_still_cancels_its_run(
+    server: MockAssistantsServer,
+) -> None:
+    async with client_for(server) as client:
+        assistant = await client.create_assistant("gpt-4o", tools=Lookup().tool_definitions())
+        server.inject(Faults(drop_after=1))  # only thread.created arrives
+        with pytest.raises(ae.APIConnectionError):
+            await Lookup().run(client, assistant_id=assistant.id,
+                               messages=[{"role": "user", "content": CALL}])  # fmt: skip
+    (run_id,) = server.store.runs
+    assert server.cancelled == [run_id] and server.store.runs[run_id].status == "cancelled"

@@ -441,10 +441,10 @@ class MockAssistantsServer:
             headers={"Content-Type": "text/event-stream; charset=utf-8",
                      "Cache-Control": "no-cache", "x-request-id": f"req_{state.id}"}
         )  # fmt: skip
-        await response.prepare(request)
         sent = 0
         stream = self._guarded(state, events)
         try:
+            await response.prepare(request)
             for name, data in stream:
                 frame = encode(name, data)
                 if faults.drop_after is not None and sent >= faults.drop_after:
