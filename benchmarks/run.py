@@ -34,6 +34,7 @@ for candidate in (HERE.parent.parent / "shared" / "fixtures", HERE.parent / "tes
         break
 
 import contenders as c  # noqa: E402
+from report import replace_section  # noqa: E402
 import transcript  # noqa: E402
 
 import assistants_events as ae  # noqa: E402
@@ -286,13 +287,15 @@ async def main(argv: list[str] | None = None) -> int:
             f"JSON decoder: {jsonlib.BACKEND}"
         )
         has_chart = chart(speeds, HERE / "events_per_second.png") if speeds else False
-        body = ("# Benchmarks\n\nProduced by `python benchmarks/run.py --write` on "
-                f"{machine}, {time.strftime('%Y-%m-%d')}. Medians of {rounds} alternating "
-                "rounds; only the ratios measured side by side in one run mean anything on a "
-                "shared machine.\n\n" + "\n\n".join(sections.values()) + "\n")  # fmt: skip
+        body = (
+            f"## Speed\n\n`python benchmarks/run.py --write` on {machine}, "
+            f"{time.strftime('%Y-%m-%d')}. Medians of {rounds} alternating rounds; only the "
+            "ratios measured side by side in one run mean anything on a shared machine.\n\n"
+            + "\n\n".join(sections.values())
+        )
         if has_chart:
-            body += "\n![events per second](benchmarks/events_per_second.png)\n"
-        (HERE.parent / "BENCHMARKS.md").write_text(body)
+            body += "\n\n![events per second](benchmarks/events_per_second.png)"
+        replace_section("speed", body)
     return 0
 
 
