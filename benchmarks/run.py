@@ -34,8 +34,8 @@ for candidate in (HERE.parent.parent / "shared" / "fixtures", HERE.parent / "tes
         break
 
 import contenders as c  # noqa: E402
-from report import replace_section  # noqa: E402
 import transcript  # noqa: E402
+from report import replace_section  # noqa: E402
 
 import assistants_events as ae  # noqa: E402
 from assistants_events import jsonlib  # noqa: E402
