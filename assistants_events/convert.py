@@ -129,14 +129,23 @@ _RunStepDeltaBody = _maker(m.RunStepDeltaBody)
 _RunStepDelta = _maker(m.RunStepDelta)
 
 
-def fast_message_delta(obj: Any) -> m.MessageDelta | None:
-    """A `MessageDelta` of plain text parts, or None for anything else."""
+def _delta_head(obj: Any, default_object: str) -> tuple[str, dict[str, Any], str] | None:
+    """The id, delta body and object name every delta event has, if they are well typed."""
     if type(obj) is not dict:
         return None
     object_id, delta = obj.get("id"), obj.get("delta")
-    kind = obj.get("object", "thread.message.delta")
+    kind = obj.get("object", default_object)
     if type(object_id) is not str or type(delta) is not dict or type(kind) is not str:
         return None
+    return object_id, delta, kind
+
+
+def fast_message_delta(obj: Any) -> m.MessageDelta | None:
+    """A `MessageDelta` of plain text parts, or None for anything else."""
+    head = _delta_head(obj, "thread.message.delta")
+    if head is None:
+        return None
+    object_id, delta, kind = head
     role, content = delta.get("role"), delta.get("content")
     if role is not None and type(role) is not str:
         return None
@@ -166,12 +175,10 @@ def fast_message_delta(obj: Any) -> m.MessageDelta | None:
 
 def fast_step_delta(obj: Any) -> m.RunStepDelta | None:
     """A `RunStepDelta` of function-call pieces, or None for anything else."""
-    if type(obj) is not dict:
+    head = _delta_head(obj, "thread.run.step.delta")
+    if head is None:
         return None
-    object_id, delta = obj.get("id"), obj.get("delta")
-    kind = obj.get("object", "thread.run.step.delta")
-    if type(object_id) is not str or type(delta) is not dict or type(kind) is not str:
-        return None
+    object_id, delta, kind = head
     details = delta.get("step_details")
     if type(details) is not dict or details.get("type") != "tool_calls":
         return None

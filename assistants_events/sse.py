@@ -117,7 +117,9 @@ class SSEDecoder:
         if tail:
             tail.append(text)
             text = "".join(tail)
+            tail.clear()  # a big event would otherwise be held three times at once
         frames = text.split("\n\n")
+        del text
         last = frames.pop()
         self._tail = [last] if last else []
         self._tail_size = len(last)

@@ -247,6 +247,8 @@ async def e2e_scenario(rounds: int, quick: bool, speeds: dict[str, dict[str, flo
 
 
 async def memory_scenario(rounds: int, quick: bool, speeds: dict[str, dict[str, float]]) -> Section:
+    for _ in range(2):  # warm-up: generated code, caches and the loop are not per-stream memory
+        await peak_memory(1_000)
     small, large = await peak_memory(10_000), await peak_memory(100_000)
     growth = (large[0] - small[0]) / (large[1] - small[1])
     rows = [[f"{n:,}", f"{peak / 1e6:.2f} MB", f"{chars / 1e3:.0f} kB"]

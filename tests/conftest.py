@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+import assistants_events as ae
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -33,3 +35,9 @@ def after_tool_outputs() -> bytes:
 @pytest.fixture
 def code_interpreter_run() -> bytes:
     return fixture_bytes("code_interpreter_run.sse")
+
+
+def client_for(url: str, key: str = "test-key", **options: object) -> ae.AssistantsClient:
+    """A client with near-instant retries, so fault tests stay fast."""
+    settings: dict[str, object] = {"backoff_base": 0.001, "backoff_max": 0.01, **options}
+    return ae.AssistantsClient(key, url, **settings)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from aiohttp import web
 
 import assistants_events as ae
 from assistants_events.testing import Faults, MockAssistantsServer
+from tests.conftest import client_for as make_client
 
 KEY = "sk-test-SECRET-123456789"
 
@@ -21,9 +22,8 @@ async def server() -> AsyncIterator[MockAssistantsServer]:
         yield mock
 
 
-def client_for(url: str, **kw: object) -> ae.AssistantsClient:
-    options: dict[str, object] = {"backoff_base": 0.001, "backoff_max": 0.01, **kw}
-    return ae.AssistantsClient(api_key=KEY, base_url=url, **options)  # type: ignore[arg-type]
+def client_for(url: str, **options: object) -> ae.AssistantsClient:
+    return make_client(url, KEY, **options)
 
 
 @pytest.fixture

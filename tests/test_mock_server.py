@@ -32,6 +32,15 @@ async def record(
     return b"".join(chunks), result
 
 
+async def waiting_thread(client: ae.AssistantsClient) -> tuple[ae.Thread, ae.Assistant]:
+    """A thread whose next run will wait for a get_weather output."""
+    assistant = await client.create_assistant("gpt-4o", tools=Echo().tool_definitions())
+    thread = await client.create_thread(
+        messages=[{"role": "user", "content": 'get_weather {"city": "Oslo"}'}]
+    )
+    return thread, assistant
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[MockAssistantsServer]:
     async with MockAssistantsServer() as mock:
@@ -143,11 +152,7 @@ async def test_bad_fault_header_is_a_400(server: MockAssistantsServer) -> None:
 
 async def test_second_run_on_a_busy_thread_is_refused(server: MockAssistantsServer) -> None:
     async with ae.AssistantsClient("k", server.url) as client:
-        bot = Echo()
-        assistant = await client.create_assistant("gpt-4o", tools=bot.tool_definitions())
-        thread = await client.create_thread(
-            messages=[{"role": "user", "content": 'get_weather {"city": "Oslo"}'}]
-        )
+        thread, assistant = await waiting_thread(client)
         await client.create_run(thread.id, assistant.id)  # waits for tool outputs
         with pytest.raises(ae.BadRequestError, match="active run"):
             await client.create_run(thread.id, assistant.id)
@@ -155,11 +160,7 @@ async def test_second_run_on_a_busy_thread_is_refused(server: MockAssistantsServ
 
 async def test_wrong_tool_outputs_are_refused(server: MockAssistantsServer) -> None:
     async with ae.AssistantsClient("k", server.url) as client:
-        bot = Echo()
-        assistant = await client.create_assistant("gpt-4o", tools=bot.tool_definitions())
-        thread = await client.create_thread(
-            messages=[{"role": "user", "content": 'get_weather {"city": "Oslo"}'}]
-        )
+        thread, assistant = await waiting_thread(client)
         run = await client.create_run(thread.id, assistant.id)
         with pytest.raises(ae.BadRequestError, match="Expected tool outputs"):
             await client.submit_tool_outputs(thread.id, run.id, [ae.ToolOutput("nope", "x")])
@@ -172,11 +173,7 @@ async def test_requests_without_a_key_are_401(server: MockAssistantsServer) -> N
 
 async def test_cancel_of_a_waiting_run_settles_it(server: MockAssistantsServer) -> None:
     async with ae.AssistantsClient("k", server.url) as client:
-        bot = Echo()
-        assistant = await client.create_assistant("gpt-4o", tools=bot.tool_definitions())
-        thread = await client.create_thread(
-            messages=[{"role": "user", "content": 'get_weather {"city": "Oslo"}'}]
-        )
+        thread, assistant = await waiting_thread(client)
         run = await client.create_run(thread.id, assistant.id)
         assert (await client.cancel_run(thread.id, run.id)).status == "cancelling"
         assert (await client.retrieve_run(thread.id, run.id)).status == "cancelled"

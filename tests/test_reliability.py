@@ -13,6 +13,7 @@ import pytest
 
 import assistants_events as ae
 from assistants_events.testing import Faults, MockAssistantsServer
+from tests.conftest import client_for as make_client
 
 KEY = "sk-reliability-SECRET-0123456789"
 CALL = 'lookup {"key": "abc"}'  # the mock model calls `lookup` when told so
@@ -38,9 +39,8 @@ async def server() -> AsyncIterator[MockAssistantsServer]:
         yield mock
 
 
-def client_for(server: MockAssistantsServer, **kw: object) -> ae.AssistantsClient:
-    options: dict[str, object] = {"backoff_base": 0.001, "backoff_max": 0.01, **kw}
-    return ae.AssistantsClient(KEY, server.url, **options)  # type: ignore[arg-type]
+def client_for(server: MockAssistantsServer, **options: object) -> ae.AssistantsClient:
+    return make_client(server.url, KEY, **options)
 
 
 async def new_run(client: ae.AssistantsClient, text: str = CALL) -> tuple[str, str]:

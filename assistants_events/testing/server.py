@@ -270,11 +270,13 @@ class MockAssistantsServer:
         assistant.update({k: v for k, v in body.items() if k in assistant and k != "id"})
         return web.json_response(assistant)
 
+    def _delete(self, table: dict[str, Any], key: str, kind: str) -> web.Response:
+        self._find(table, key, kind)
+        del table[key]
+        return web.json_response({"id": key, "object": f"{kind}.deleted", "deleted": True})
+
     async def _delete_assistant(self, request: web.Request) -> web.Response:
-        aid = request.match_info["aid"]
-        self._find(self.store.assistants, aid, "assistant")
-        del self.store.assistants[aid]
-        return web.json_response({"id": aid, "object": "assistant.deleted", "deleted": True})
+        return self._delete(self.store.assistants, request.match_info["aid"], "assistant")
 
     async def _create_thread(self, request: web.Request) -> web.Response:
         return web.json_response(self.store.thread(await self._body(request)))
@@ -292,10 +294,7 @@ class MockAssistantsServer:
         return web.json_response(thread)
 
     async def _delete_thread(self, request: web.Request) -> web.Response:
-        tid = request.match_info["tid"]
-        self._find(self.store.threads, tid, "thread")
-        del self.store.threads[tid]
-        return web.json_response({"id": tid, "object": "thread.deleted", "deleted": True})
+        return self._delete(self.store.threads, request.match_info["tid"], "thread")
 
     async def _create_message(self, request: web.Request) -> web.Response:
         tid = request.match_info["tid"]
