@@ -37,6 +37,7 @@ Chunks = AsyncIterable[bytes] | Iterable[bytes] | bytes
 
 _KINDS: dict[str, str | None] = {name: kind_of(name) for name in names.ALL_EVENTS}
 _DELTAS = frozenset({names.MESSAGE_DELTA, names.STEP_DELTA})
+_MAX_CACHED_NAMES = 512
 
 
 class _State:
@@ -186,7 +187,9 @@ class EventHandler:
             table = self.__dict__["_ae_table"] = {}
         calls = table.get(name)
         if calls is None:
-            calls = table[name] = self._ae_resolve(name)
+            calls = self._ae_resolve(name)
+            if len(table) < _MAX_CACHED_NAMES:  # a server inventing names cannot grow it
+                table[name] = calls
         return calls
 
     def _ae_resolve(self, name: str) -> tuple[Call, ...]:

@@ -234,3 +234,17 @@ def test_subscribers_lists_the_call_order() -> None:
     bot = Bot()
     assert bot.subscribers("done") == [bot.x]
     assert bot.subscribers("error") == []
+
+
+async def test_unknown_names_cannot_grow_the_dispatch_table_without_bound() -> None:
+    seen: list[str] = []
+
+    class Bot(ae.EventHandler):
+        @ae.on("*")
+        def any_event(self, event: ae.Event) -> None:
+            seen.append(event.name)
+
+    bot = Bot()
+    body = b"".join(sse(f"brand.new.{i}", "{}") for i in range(2000))
+    await bot.consume(body)
+    assert len(seen) == 2000 and len(bot.__dict__["_ae_table"]) <= 512
