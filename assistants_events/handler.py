@@ -9,10 +9,11 @@ instance.
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from . import names
 from .accumulate import Accumulator, StreamResult
@@ -38,6 +39,7 @@ Chunks = AsyncIterable[bytes] | Iterable[bytes] | bytes
 _KINDS: dict[str, str | None] = {name: kind_of(name) for name in names.ALL_EVENTS}
 _DELTAS = frozenset({names.MESSAGE_DELTA, names.STEP_DELTA})
 _MAX_CACHED_NAMES = 512
+R = TypeVar("R")
 
 
 class _State:
@@ -86,6 +88,17 @@ class _IncludeRouter:
 
         include_router.__doc__ = _IncludeRouter.__doc__
         return include_router
+
+
+class _ClassOrInstance(Generic[R]):
+    """A method that works on the class and on an instance: `f(cls, instance or None)`."""
+
+    def __init__(self, func: Callable[[type[EventHandler], EventHandler | None], R]) -> None:
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __get__(self, obj: EventHandler | None, owner: type[EventHandler]) -> Callable[[], R]:
+        return functools.partial(self.func, owner, obj)
 
 
 _generation = 0  # bumped when a class includes a router: instance tables are rebuilt
@@ -327,16 +340,31 @@ class EventHandler:
     tool_timeout: ClassVar[float | None] = DEFAULT_TOOL_TIMEOUT
     """Seconds one tool call may take unless its `@tool(timeout=...)` says otherwise."""
 
-    def tool_specs(self) -> Mapping[str, ToolSpec]:
-        """Every tool this handler answers: its own, its class routers', its instance routers'."""
-        found = dict(type(self)._ae_tools)
-        for router in [*type(self)._ae_class_router_chain(), *self._ae_instance_routers()]:
+    @_ClassOrInstance
+    def tool_specs(cls: type[EventHandler], self: EventHandler | None) -> Mapping[str, ToolSpec]:  # noqa: N805
+        """Every tool answered: the class's, its routers', and (on an instance) the instance's.
+
+        Works on the class (`Bot.tool_specs()`) and on an instance.
+        """
+        found = dict(cls._ae_tools)
+        routers = cls._ae_class_router_chain()
+        if self is not None:
+            routers = [*routers, *self._ae_instance_routers()]
+        for router in routers:
             found.update(router.all_tools())
         return found
 
-    def tool_definitions(self) -> list[dict[str, Any]]:
-        """The `tools` list to create an assistant with: one function entry per tool."""
-        return [spec.definition() for spec in self.tool_specs().values()]
+    @_ClassOrInstance
+    def tool_definitions(
+        cls: type[EventHandler],  # noqa: N805 - called on the class or an instance
+        self: EventHandler | None,
+    ) -> list[dict[str, Any]]:
+        """The `tools` list to create an assistant with: one function entry per tool.
+
+        Works on the class (`Bot.tool_definitions()`) and on an instance.
+        """
+        specs = (self or cls).tool_specs()
+        return [spec.definition() for spec in specs.values()]
 
     async def answer_tool_calls(self, run: Run) -> list[ToolOutput]:
         """Produce one output per tool call of a `requires_action` run.

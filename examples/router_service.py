@@ -83,8 +83,9 @@ async def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     log.setLevel(logging.INFO)
     async with connect(args.base_url, args.api_key) as client:
-        definitions = HTTPAnswer.__new__(HTTPAnswer).tool_definitions()
-        assistant = await client.create_assistant("gpt-4o", name="Front desk", tools=definitions)
+        assistant = await client.create_assistant(
+            "gpt-4o", name="Front desk", tools=HTTPAnswer.tool_definitions()
+        )
         runner = web.AppRunner(make_app(client, assistant.id), shutdown_timeout=0.5)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", args.port)

@@ -39,6 +39,11 @@ class Bot(ae.EventHandler):
         return {"n": len(places), "unit": unit.value, "first": places[0].city}
 
 
+def lambda_free_tool(x: int) -> int:
+    """Doubles."""
+    return 2 * x
+
+
 def spec(name: str) -> ae.ToolSpec:
     return Bot().tool_specs()[name]
 
@@ -97,6 +102,18 @@ def test_optional_arguments_are_not_required() -> None:
 def test_tool_definitions_list_every_tool() -> None:
     names = [d["function"]["name"] for d in Bot().tool_definitions()]
     assert names == ["get_weather", "add_numbers", "visit"]
+
+
+def test_tool_definitions_work_on_the_class_too() -> None:
+    assert Bot.tool_definitions() == Bot().tool_definitions()
+
+
+def test_instance_router_tools_are_only_the_instance_s() -> None:
+    router = ae.Router()
+    router.tool(lambda_free_tool)
+    bot = Bot()
+    bot.include_router(router)
+    assert "lambda_free_tool" in bot.tool_specs() and "lambda_free_tool" not in Bot.tool_specs()
 
 
 def test_unsupported_type_is_a_definition_error_naming_the_argument() -> None:
