@@ -16,7 +16,7 @@ from . import models as m
 from . import names
 from .convert import structure
 from .errors import AssistantsEventsError, EventDecodeError
-from .events import Event
+from .events import Event, require_id
 
 __all__ = ["Accumulator", "StreamResult"]
 
@@ -247,57 +247,42 @@ class Accumulator:
         self.done = False
 
     def add(self, event: Event, kind: str | None) -> None:
-        """Fold one event (already checked by the lifecycle) into the state."""
+        """Fold one status event (already checked by the lifecycle) into the state."""
         name = event.name
         if kind == "run":
-            self._runs[_id(event)] = event
-        elif kind == "message":
-            builder = self._messages.get(oid := _id(event))
-            if builder is None:
-                builder = self._messages[oid] = _MessageBuilder(m.Message, name)
-            self._fold(builder, event)
-        elif kind == "step":
-            builder2 = self._steps.get(oid := _id(event))
-            if builder2 is None:
-                builder2 = self._steps[oid] = _StepBuilder(m.RunStep, name)
-            self._fold(builder2, event)
+            self._runs[require_id(event)] = event
+        elif kind in ("message", "step"):
+            self._builder(kind, require_id(event), name).status(event.json, name)
         elif name == names.THREAD_CREATED:
             self._thread = event
         elif name == names.DONE:
             self.done = True
 
-    def thread_id(self) -> str | None:
-        """The id of the thread `thread.created` announced, without structuring it."""
-        payload = self._thread.json if self._thread is not None else None
-        value = payload.get("id") if isinstance(payload, dict) else None
-        return value if isinstance(value, str) else None
-
-    def run_thread_id(self, run_id: str) -> str | None:
-        """The thread of a run seen in the stream, without structuring anything."""
-        event = self._runs.get(run_id)
-        thread_id = event.json.get("thread_id") if event is not None else None
-        return thread_id if isinstance(thread_id, str) else None
-
     def add_delta(self, kind: str, object_id: str, event: Event) -> None:
         """Fold a delta whose id is known (the hot path of `add`)."""
-        builders: dict[str, Any] = self._messages if kind == "message" else self._steps
-        builder = builders.get(object_id)
-        if builder is None:  # a delta before its object (a non-strict lifecycle let it by)
-            builder = builders[object_id] = (
-                _MessageBuilder(m.Message, event.name)
-                if kind == "message"
-                else _StepBuilder(m.RunStep, event.name)
-            )
+        builder = self._builder(kind, object_id, event.name)
         builder.delta(event.json)
         event._attach(builder, builder.version)
 
-    @staticmethod
-    def _fold(builder: _MessageBuilder | _StepBuilder, event: Event) -> None:
-        if event.name.endswith(".delta"):
-            builder.delta(event.json)
-            event._attach(builder, builder.version)
-        else:
-            builder.status(event.json, event.name)
+    def _builder(self, kind: str, object_id: str, name: str) -> _MessageBuilder | _StepBuilder:
+        # A delta may arrive before its object when a non-strict lifecycle let it by.
+        if kind == "message":
+            message = self._messages.get(object_id)
+            if message is None:
+                message = self._messages[object_id] = _MessageBuilder(m.Message, name)
+            return message
+        step = self._steps.get(object_id)
+        if step is None:
+            step = self._steps[object_id] = _StepBuilder(m.RunStep, name)
+        return step
+
+    def thread_id(self) -> str | None:
+        """The id of the thread `thread.created` announced, without structuring it."""
+        return _text_field(self._thread, "id")
+
+    def run_thread_id(self, run_id: str) -> str | None:
+        """The thread of a run seen in the stream, without structuring anything."""
+        return _text_field(self._runs.get(run_id), "thread_id")
 
     def result(self) -> StreamResult:
         """The typed result of everything folded so far."""
@@ -319,8 +304,7 @@ class Accumulator:
         return StreamResult(run, messages, steps, usage, self.done, text, thread, runs)
 
 
-def _id(event: Event) -> str:
-    object_id = event.object_id
-    if object_id is None:
-        raise EventDecodeError(event.name, "the data carries no string 'id'", raw=event.raw)
-    return object_id
+def _text_field(event: Event | None, key: str) -> str | None:
+    payload = event.json if event is not None else None
+    value = payload.get(key) if isinstance(payload, dict) else None
+    return value if isinstance(value, str) else None

@@ -144,16 +144,16 @@ async def check_stream(body: bytes) -> tuple[list[str], collections.Counter[str]
     """Every problem of a recorded stream (with event index and line), and event counts."""
     problems: list[str] = []
     counts: collections.Counter[str] = collections.Counter()
-    where = ["start"]
 
     class Checker(EventHandler):
         strict = False
+        where = "start"  # the event being checked, for the report
 
         def on_violation(self, violation: Violation) -> None:
             error = violation.error
             if isinstance(error, InvalidTransition):
                 problems.append(
-                    f"{where[0]}: {error.kind} {error.object_id}: "
+                    f"{self.where}: {error.kind} {error.object_id}: "
                     f"{error.from_status or 'unseen'} -> {error.to_status} on {error.event}"
                     + (f" ({error.reason})" if error.reason else "")
                 )
@@ -168,11 +168,11 @@ async def check_stream(body: bytes) -> tuple[list[str], collections.Counter[str]
         for sse in decoder.feed(line):
             index += 1
             counts[sse.event] += 1
-            where[0] = f"event {index} (line {first_line})"
+            checker.where = f"event {index} (line {first_line})"
             try:
                 await checker.dispatch(Event(sse.event, sse.data))
             except AssistantsEventsError as exc:  # a decode error, an error event...
-                problems.append(f"{where[0]}: {exc}")
+                problems.append(f"{checker.where}: {exc}")
         if line.strip() == b"":
             first_line = number + 1
     decoder.close()
@@ -235,6 +235,11 @@ async def _mock_server(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------ main
 
 
+def _server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", help="a real server to use instead of the embedded mock")
+    parser.add_argument("--api-key", help="API key for --base-url (default $OPENAI_API_KEY)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the command."""
     parser = argparse.ArgumentParser(
@@ -243,8 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="run the weather bot against an embedded mock server")
-    demo.add_argument("--base-url", help="run against this server instead of the mock")
-    demo.add_argument("--api-key", help="API key for --base-url (default $OPENAI_API_KEY)")
+    _server_options(demo)
     demo.add_argument("--prompt", help="what to ask")
     demo.add_argument("--no-color", action="store_true", help="never colour the output")
     demo.set_defaults(run=_demo)
@@ -261,8 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     record = sub.add_parser("record", help="run a prompt and save the raw SSE stream")
     record.add_argument("file", help="where to save the stream")
     record.add_argument("--prompt", default="Hello, assistant!", help="the user message")
-    record.add_argument("--base-url", help="a real server (default: embedded mock)")
-    record.add_argument("--api-key", help="API key (default $OPENAI_API_KEY)")
+    _server_options(record)
     record.add_argument("--assistant-id", help="an existing assistant (default: create one)")
     record.add_argument("--model", default="gpt-4o", help="model of the created assistant")
     record.set_defaults(run=_record)

@@ -209,19 +209,7 @@ def fast_step_delta(obj: Any) -> m.RunStepDelta | None:
     return result
 
 
-def _with_fast_path(cls: type[T], fast: Any) -> None:
-    detailed = converter.get_structure_hook(cls)
-
-    def hook(value: Any, type_: Any) -> Any:
-        built = fast(value)
-        return detailed(value, type_) if built is None else built
-
-    converter.register_structure_hook(cls, hook)
-
-
 _register()
-_with_fast_path(m.MessageDelta, fast_message_delta)
-_with_fast_path(m.RunStepDelta, fast_step_delta)
 
 
 def _describe(exc: BaseException, type_: Any) -> str:

@@ -20,10 +20,9 @@ from .errors import EventDecodeError
 if TYPE_CHECKING:
     from .sse import ServerSentEvent
 
-__all__ = ["Event", "SnapshotSource", "model_for"]
+__all__ = ["Event", "SnapshotSource", "model_for", "require_id"]
 
 _UNSET: Any = object()
-_set = object.__setattr__
 
 _MODELS: dict[str, type[Any]] = {names.THREAD_CREATED: m.Thread}
 _MODELS.update(dict.fromkeys(names.RUN_EVENTS, m.Run))
@@ -32,7 +31,6 @@ _MODELS.update(dict.fromkeys(names.MESSAGE_EVENTS, m.Message))
 _MODELS[names.STEP_DELTA] = m.RunStepDelta
 _MODELS[names.MESSAGE_DELTA] = m.MessageDelta
 _MODELS[names.ERROR] = m.ErrorObject
-_DELTAS = frozenset({names.MESSAGE_DELTA, names.STEP_DELTA})
 _FAST: dict[str, Any] = {names.MESSAGE_DELTA: fast_message_delta, names.STEP_DELTA: fast_step_delta}
 
 
@@ -135,8 +133,8 @@ class Event:
         return source.snapshot_at(self._version)
 
     def _attach(self, source: SnapshotSource, version: int) -> None:
-        _set(self, "_source", source)
-        _set(self, "_version", version)
+        _set_source(self, source)
+        _set_version(self, version)
 
     def _freeze_snapshot(self) -> None:
         # Someone kept this event past its dispatch: pin the snapshot before it moves on.
@@ -145,7 +143,7 @@ class Event:
         except AttributeError:
             return
         if not hasattr(self, "_snapshot"):
-            _set(self, "_snapshot", source.snapshot_at(self._version))
+            _set_snapshot(self, source.snapshot_at(self._version))
 
     def _structure(self) -> Any:
         payload = self.json
@@ -170,13 +168,24 @@ _set_name = Event.__dict__["name"].__set__
 _set_raw = Event.__dict__["raw"].__set__
 _set_json = Event.__dict__["_json"].__set__
 _set_data = Event.__dict__["_data"].__set__
+_set_source = Event.__dict__["_source"].__set__
+_set_version = Event.__dict__["_version"].__set__
+_set_snapshot = Event.__dict__["_snapshot"].__set__
+
+
+def require_id(event: Event) -> str:
+    """The event's object id; `EventDecodeError` when its data has no string `id`."""
+    object_id = event.object_id
+    if object_id is None:
+        raise EventDecodeError(event.name, "the data carries no string 'id'", raw=event.raw)
+    return object_id
 
 
 def _decode(name: str, raw: str) -> Any:
     if name == names.DONE:
         return None
     try:
-        return (jsonlib.loads_delta if name in _DELTAS else jsonlib.loads)(raw)
+        return (jsonlib.loads_delta if name in names.DELTA_EVENTS else jsonlib.loads)(raw)
     except ValueError as exc:
         if name not in _MODELS:
             return raw  # an unknown event may carry anything: keep it as text

@@ -19,7 +19,7 @@ from . import names
 from .accumulate import Accumulator, StreamResult
 from .dispatch import MARK, Call, Router, is_async_callable, matches
 from .errors import AssistantsEventsError, EventDecodeError, HandlerError, RouterError, StreamError
-from .events import Event
+from .events import Event, require_id
 from .lifecycle import Lifecycle, Violation, kind_of
 from .models import ErrorObject, Run
 from .sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
@@ -37,7 +37,6 @@ Chunks = AsyncIterable[bytes] | Iterable[bytes] | bytes
 """What `consume` reads: an async or plain iterable of byte chunks, or one bytes object."""
 
 _KINDS: dict[str, str | None] = {name: kind_of(name) for name in names.ALL_EVENTS}
-_DELTAS = frozenset({names.MESSAGE_DELTA, names.STEP_DELTA})
 _MAX_CACHED_NAMES = 512
 R = TypeVar("R")
 
@@ -233,13 +232,8 @@ class EventHandler:
         # Names newer than this library are dispatched but neither checked nor folded.
         kind = _KINDS.get(name)
         if kind is not None:
-            if name in _DELTAS:
-                payload = event.json
-                object_id = payload.get("id") if isinstance(payload, dict) else None
-                if not isinstance(object_id, str):
-                    raise EventDecodeError(
-                        name, "a delta's data needs a string 'id'", raw=event.raw
-                    )
+            if name in names.DELTA_EVENTS:
+                object_id = require_id(event)
                 state.lifecycle.check_delta(kind, object_id, name)
                 state.acc.add_delta(kind, object_id, event)
             else:

@@ -43,6 +43,13 @@ def client_for(server: MockAssistantsServer, **options: object) -> ae.Assistants
     return make_client(server.url, KEY, **options)
 
 
+def first_call_id(result: ae.StreamResult) -> str:
+    """The id of the tool call the run's first step made (steps keep their calls)."""
+    call = result.run_steps[0].step_details.tool_calls[0]  # type: ignore[union-attr]
+    assert isinstance(call, ae.models.FunctionToolCall)
+    return call.id
+
+
 async def new_run(client: ae.AssistantsClient, text: str = CALL) -> tuple[str, str]:
     assistant = await client.create_assistant("gpt-4o", tools=Lookup().tool_definitions())
     thread = await client.create_thread(messages=[{"role": "user", "content": text}])
@@ -71,9 +78,9 @@ async def test_429_storm_on_submit_is_retried_and_outputs_arrive_once(
         server.fail_next(2, 429, retry_after=0.01, paths=("submit_tool_outputs",))
         result = await Lookup().run(client, thread_id=thread_id, assistant_id=assistant_id)
     assert result.run is not None and result.run.status == "completed"
-    assert server.submissions(result.run.id) == [[{"tool_call_id": result.run_steps[0]
-                                                  .step_details.tool_calls[0].id,  # type: ignore[union-attr]
-                                                  "output": "ABC"}]]  # fmt: skip
+    assert server.submissions(result.run.id) == [
+        [{"tool_call_id": first_call_id(result), "output": "ABC"}]
+    ]
 
 
 async def test_storm_longer_than_the_retries_gives_up_cleanly(server: MockAssistantsServer) -> None:
@@ -228,10 +235,8 @@ async def test_500_concurrent_tool_runs_each_submit_exactly_once() -> None:
     for n, result in enumerate(results):
         assert result.run is not None
         assert server.submissions(result.run.id) == [
-            [{"tool_call_id": result.run.tool_calls[0].id if result.run.tool_calls else
-              result.run_steps[0].step_details.tool_calls[0].id,  # type: ignore[union-attr]
-              "output": f"K{n}"}]
-        ]  # fmt: skip
+            [{"tool_call_id": first_call_id(result), "output": f"K{n}"}]
+        ]
     assert peak < 200 * 1024 * 1024  # the whole load, server state included
 
 

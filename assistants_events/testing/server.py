@@ -42,6 +42,12 @@ class _HTTPProblem(Exception):
         self.status, self.message, self.code = status, message, code
 
 
+def _drain(events: Iterator[Event]) -> None:
+    """Play the rest of a run's events into the store, sending none."""
+    for _ in events:
+        pass
+
+
 def _page(items: list[JSON], request: web.Request) -> JSON:
     query = request.query
     try:
@@ -373,8 +379,7 @@ class MockAssistantsServer:
         answer = {**state.json, "status": "cancelling"}
         state.cancel_requested = True
         if not state.streaming:
-            for _ in self.store.cancel_events(state):  # nothing streams it: settle it now
-                pass
+            _drain(self.store.cancel_events(state))  # nothing streams it: settle it now
         # else the stream sends cancelling/cancelled before its next event
         return web.json_response(answer)
 
@@ -413,8 +418,7 @@ class MockAssistantsServer:
                        events: Iterator[Event], faults: Faults) -> web.StreamResponse:  # fmt: skip
         if not body.get("stream"):
             first = dict(state.json)
-            for _ in self._guarded(state, events):
-                pass
+            _drain(self._guarded(state, events))
             return web.json_response(first if first["status"] == "queued" else state.json)
         task = asyncio.current_task()
         if task is not None:
@@ -447,8 +451,6 @@ class MockAssistantsServer:
             for name, data in stream:
                 frame = encode(name, data)
                 if faults.drop_after is not None and sent >= faults.drop_after:
-                    for _ in stream:  # the server-side run goes on without the client
-                        pass
                     if request.transport is not None:
                         request.transport.close()
                     return response
@@ -458,8 +460,6 @@ class MockAssistantsServer:
                     await response.write(encode("thread.run.step.delta", "{not json"))
                 if faults.error_after is not None and sent == faults.error_after:
                     await response.write(encode("error", faults.error))
-                    for _ in stream:
-                        pass
                     return response
                 if faults.delta_delay and name.endswith(".delta"):
                     await asyncio.sleep(faults.delta_delay)
@@ -468,10 +468,9 @@ class MockAssistantsServer:
             await response.write(encode("done", "[DONE]"))
             await response.write_eof()
         except ConnectionResetError:
-            for _ in stream:  # the client hung up: the run goes on server-side
-                pass
-        except asyncio.CancelledError:
-            for _ in stream:
-                pass
-            raise
+            pass  # the client hung up
+        finally:
+            # However the response ended (done, dropped, hung up, cancelled), the run
+            # goes on server-side to where the model takes it.
+            _drain(stream)
         return response
