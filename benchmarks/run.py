@@ -27,16 +27,14 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
-
-import contenders as c  # noqa: E402
-import transcripts  # noqa: E402
-from report import replace_section  # noqa: E402
+sys.path.insert(0, str(HERE.parent))  # the checkout: `benchmarks` and `assistants_events`
 
 import assistants_events as ae  # noqa: E402
 from assistants_events import jsonlib  # noqa: E402
 from assistants_events.testing import MockAssistantsServer  # noqa: E402
+from benchmarks import contenders as c  # noqa: E402
+from benchmarks import transcripts  # noqa: E402
+from benchmarks.report import replace_section  # noqa: E402
 
 Runner = Callable[[list[bytes]], Awaitable[Any]]
 
@@ -186,11 +184,11 @@ def in_memory_table(results: dict[str, float]) -> str:
 
 
 def chart(results: dict[str, dict[str, float]], path: Path) -> bool:
-    try:
-        import matplotlib
+    try:  # the chart is optional: matplotlib comes with the `bench` extra only
+        import matplotlib  # type: ignore[import-not-found, unused-ignore]
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         return False
     names = list(next(iter(results.values())))

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import assistants_events as ae
+from assistants_events import models as m
 from benchmarks import transcripts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +74,16 @@ async def test_text_run_sends_the_asked_number_of_deltas() -> None:
     assert body.count(b"event: thread.message.delta\n") == 300
 
 
+def _tool_calls(step: m.RunStep) -> list[m.ToolCall]:
+    assert isinstance(step.step_details, m.ToolCallsDetails), step.step_details
+    return step.step_details.tool_calls
+
+
+def _function_arguments(calls: list[m.ToolCall]) -> list[str]:
+    assert all(isinstance(call, m.FunctionToolCall) for call in calls), calls
+    return [call.function.arguments for call in calls if isinstance(call, m.FunctionToolCall)]
+
+
 async def test_tool_call_run_streams_the_arguments_piece_by_piece() -> None:
     arguments = [json.dumps({"city": "Paris"}), json.dumps({"city": "Tokyo", "unit": "f"})]
     body = transcripts.tool_call_run(arguments, piece=3)
@@ -81,8 +92,7 @@ async def test_tool_call_run_streams_the_arguments_piece_by_piece() -> None:
     assert result.run.required_action is not None
     required = result.run.required_action.submit_tool_outputs.tool_calls
     assert [call.function.arguments for call in required] == arguments
-    streamed = result.run_steps[0].step_details.tool_calls
-    assert [call.function.arguments for call in streamed] == arguments
+    assert _function_arguments(_tool_calls(result.run_steps[0])) == arguments
     pieces = sum(-(-len(a) // 3) for a in arguments)  # each argument string, 3 characters a delta
     assert body.count(b"event: thread.run.step.delta\n") == pieces + len(arguments)
 
@@ -95,7 +105,7 @@ async def test_after_tool_outputs_continues_the_same_run_to_completion() -> None
     assert result.run is not None and result.run.status == "completed"
 
 
-async def test_mixed_run_accumulates_code_search_and_citations() -> None:
+async def test_mixed_run_accumulates_search_code_and_citations() -> None:
     snapshots: list[ae.Message] = []
 
     class Watcher(ae.EventHandler):
@@ -107,15 +117,26 @@ async def test_mixed_run_accumulates_code_search_and_citations() -> None:
     assert result.text == transcripts.MIXED_ANSWER
     assert result.run is not None and result.run.status == "completed"
     search, code, message_step = result.run_steps
-    assert search.step_details.tool_calls[0].type == "file_search"
-    interpreter = code.step_details.tool_calls[0].code_interpreter
-    assert interpreter.input == transcripts.MIXED_CODE
-    assert [output.type for output in interpreter.outputs] == ["logs", "image"]
+    assert isinstance(_tool_calls(search)[0], m.FileSearchToolCall)
+    interpreter = _tool_calls(code)[0]
+    assert isinstance(interpreter, m.CodeInterpreterToolCall)
+    assert interpreter.code_interpreter.input == transcripts.MIXED_CODE
+    assert [type(out) for out in interpreter.code_interpreter.outputs] == [
+        m.CodeLogsOutput, m.CodeImageOutput,
+    ]  # fmt: skip
+    assert isinstance(message_step.step_details, m.MessageCreationDetails)
     assert message_step.step_details.message_creation.message_id == result.messages[0].id
     # the deltas alone build what the completed message says
     assert snapshots[-1].content == result.messages[0].content
-    citation, path = result.messages[0].content[0].text.annotations
-    assert transcripts.MIXED_ANSWER[citation.start_index : citation.end_index] == (
-        transcripts.CITATION
-    )
-    assert path.type == "file_path" and result.messages[0].content[1].type == "image_file"
+
+
+async def test_mixed_run_citation_indexes_point_at_its_marker() -> None:
+    result = await ae.EventHandler().consume(transcripts.mixed_run())
+    text, image = result.messages[0].content
+    assert isinstance(text, m.TextContent) and isinstance(image, m.ImageFileContent)
+    citation, path = text.text.annotations
+    assert isinstance(citation, m.FileCitationAnnotation)
+    assert isinstance(path, m.FilePathAnnotation)
+    marked = transcripts.MIXED_ANSWER[citation.start_index : citation.end_index]
+    assert marked == citation.text == transcripts.CITATION
+    assert transcripts.MIXED_ANSWER[path.start_index : path.end_index] == path.text
