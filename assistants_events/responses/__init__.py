@@ -1,0 +1,1 @@
+"""The Responses protocol (`response.*` events): names, models, lifecycle, accumulation."""
