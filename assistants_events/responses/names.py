@@ -131,9 +131,7 @@ RESPONSE_CODE_INTERPRETER_CALL_CODE_DELTA: Final = "response.code_interpreter_ca
 RESPONSE_CODE_INTERPRETER_CALL_CODE_DONE: Final = "response.code_interpreter_call_code.done"
 RESPONSE_IMAGE_GENERATION_CALL_IN_PROGRESS: Final = "response.image_generation_call.in_progress"
 RESPONSE_IMAGE_GENERATION_CALL_GENERATING: Final = "response.image_generation_call.generating"
-RESPONSE_IMAGE_GENERATION_CALL_PARTIAL_IMAGE: Final = (
-    "response.image_generation_call.partial_image"
-)
+RESPONSE_IMAGE_GENERATION_CALL_PARTIAL_IMAGE: Final = "response.image_generation_call.partial_image"
 RESPONSE_IMAGE_GENERATION_CALL_COMPLETED: Final = "response.image_generation_call.completed"
 RESPONSE_MCP_CALL_IN_PROGRESS: Final = "response.mcp_call.in_progress"
 RESPONSE_MCP_CALL_COMPLETED: Final = "response.mcp_call.completed"
@@ -167,7 +165,9 @@ RESPONSE_LIFECYCLE_EVENTS: Final = (
 )  # fmt: skip
 """The events whose data carries the whole `response` object."""
 
-TERMINAL_RESPONSE_EVENTS: Final = frozenset({RESPONSE_COMPLETED, RESPONSE_FAILED, RESPONSE_INCOMPLETE})
+TERMINAL_RESPONSE_EVENTS: Final = frozenset(
+    {RESPONSE_COMPLETED, RESPONSE_FAILED, RESPONSE_INCOMPLETE}
+)
 """The events that end a response's stream."""
 
 ITEM_EVENTS: Final = (RESPONSE_OUTPUT_ITEM_ADDED, RESPONSE_OUTPUT_ITEM_DONE)
