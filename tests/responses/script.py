@@ -50,13 +50,24 @@ def usage_json(inp: int, out: int, cached: int = 0, reasoning: int = 0) -> Paylo
 
 def message_json(item_id: str, text: str | None, status: str = "completed") -> Payload:
     content = [] if text is None else [{"type": "output_text", "text": text, "annotations": []}]
-    return {"type": "message", "id": item_id, "role": "assistant", "status": status,
-            "content": content}  # fmt: skip
+    return {
+        "type": "message",
+        "id": item_id,
+        "role": "assistant",
+        "status": status,
+        "content": content,
+    }
 
 
 def call_json(item_id: str, call_id: str, name: str, arguments: str, status: str) -> Payload:
-    return {"type": "function_call", "id": item_id, "call_id": call_id, "name": name,
-            "arguments": arguments, "status": status}  # fmt: skip
+    return {
+        "type": "function_call",
+        "id": item_id,
+        "call_id": call_id,
+        "name": name,
+        "arguments": arguments,
+        "status": status,
+    }
 
 
 @attrs.define
@@ -86,9 +97,12 @@ class Script:
         self.response("response.in_progress", "in_progress")
         return self
 
-    def completed(self, output: list[Payload] | None = None, usage: Payload | None = None) -> Script:
-        self.response("response.completed", "completed", output=output or [],
-                      usage=usage or usage_json(10, 5))  # fmt: skip
+    def completed(
+        self, output: list[Payload] | None = None, usage: Payload | None = None
+    ) -> Script:
+        self.response(
+            "response.completed", "completed", output=output or [], usage=usage or usage_json(10, 5)
+        )
         return self
 
     # --------------------------------------------------------------- items
@@ -100,22 +114,42 @@ class Script:
         return self.add("response.output_item.done", output_index=index, item=item)
 
     def part_added(self, item_id: str, index: int, content_index: int = 0) -> Payload:
-        return self.add("response.content_part.added", item_id=item_id, output_index=index,
-                        content_index=content_index,
-                        part={"type": "output_text", "text": "", "annotations": []})  # fmt: skip
+        return self.add(
+            "response.content_part.added",
+            item_id=item_id,
+            output_index=index,
+            content_index=content_index,
+            part={"type": "output_text", "text": "", "annotations": []},
+        )
 
     def part_done(self, item_id: str, index: int, text: str, content_index: int = 0) -> Payload:
-        return self.add("response.content_part.done", item_id=item_id, output_index=index,
-                        content_index=content_index,
-                        part={"type": "output_text", "text": text, "annotations": []})  # fmt: skip
+        return self.add(
+            "response.content_part.done",
+            item_id=item_id,
+            output_index=index,
+            content_index=content_index,
+            part={"type": "output_text", "text": text, "annotations": []},
+        )
 
     def text_delta(self, item_id: str, index: int, delta: str, content_index: int = 0) -> Payload:
-        return self.add("response.output_text.delta", item_id=item_id, output_index=index,
-                        content_index=content_index, delta=delta, logprobs=[])  # fmt: skip
+        return self.add(
+            "response.output_text.delta",
+            item_id=item_id,
+            output_index=index,
+            content_index=content_index,
+            delta=delta,
+            logprobs=[],
+        )
 
     def text_done(self, item_id: str, index: int, text: str, content_index: int = 0) -> Payload:
-        return self.add("response.output_text.done", item_id=item_id, output_index=index,
-                        content_index=content_index, text=text, logprobs=[])  # fmt: skip
+        return self.add(
+            "response.output_text.done",
+            item_id=item_id,
+            output_index=index,
+            content_index=content_index,
+            text=text,
+            logprobs=[],
+        )
 
     def message(self, item_id: str, index: int, pieces: Iterable[str]) -> Script:
         pieces = list(pieces)
@@ -130,12 +164,20 @@ class Script:
         return self
 
     def args_delta(self, item_id: str, index: int, delta: str) -> Payload:
-        return self.add("response.function_call_arguments.delta", item_id=item_id,
-                        output_index=index, delta=delta)  # fmt: skip
+        return self.add(
+            "response.function_call_arguments.delta",
+            item_id=item_id,
+            output_index=index,
+            delta=delta,
+        )
 
     def args_done(self, item_id: str, index: int, arguments: str) -> Payload:
-        return self.add("response.function_call_arguments.done", item_id=item_id,
-                        output_index=index, arguments=arguments)  # fmt: skip
+        return self.add(
+            "response.function_call_arguments.done",
+            item_id=item_id,
+            output_index=index,
+            arguments=arguments,
+        )
 
     def function_call(
         self, item_id: str, index: int, call_id: str, name: str, pieces: Iterable[str]
@@ -203,8 +245,9 @@ def _one(replay: Replay, name: str, data: str) -> None:
     replay.accumulator.add(name, payload)
 
 
-def replay(body: bytes | Script, *, strict: bool = True, starting_after: int | None = None
-           ) -> Replay:  # fmt: skip
+def replay(
+    body: bytes | Script, *, strict: bool = True, starting_after: int | None = None
+) -> Replay:
     """Feed one stream (bytes or a script) into a fresh lifecycle and accumulator."""
     data = body.sse() if isinstance(body, Script) else body
     return feed(new_replay(strict), [data], starting_after)

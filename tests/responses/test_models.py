@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import pytest
 import typing
 
+import pytest
 from openai.types.responses import ResponseStreamEvent
 
 from assistants_events.errors import EventDecodeError
@@ -14,28 +14,60 @@ from .script import Script, call_json, message_json, response_json, usage_json
 ITEMS = [
     message_json("msg_1", "Hi"),
     call_json("fc_1", "call_1", "get_weather", '{"city":"Paris"}', "completed"),
-    {"type": "custom_tool_call", "id": "ctc_1", "call_id": "call_2", "name": "grep",
-     "input": "x"},
-    {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "Hm"}],
-     "content": [{"type": "reasoning_text", "text": "raw"}]},
+    {"type": "custom_tool_call", "id": "ctc_1", "call_id": "call_2", "name": "grep", "input": "x"},
+    {
+        "type": "reasoning",
+        "id": "rs_1",
+        "summary": [{"type": "summary_text", "text": "Hm"}],
+        "content": [{"type": "reasoning_text", "text": "raw"}],
+    },
     {"type": "file_search_call", "id": "fs_1", "queries": ["q"], "status": "searching"},
-    {"type": "web_search_call", "id": "ws_1", "status": "completed",
-     "action": {"type": "search", "query": "q"}},
-    {"type": "code_interpreter_call", "id": "ci_1", "status": "interpreting", "code": "1+1",
-     "container_id": "cntr_1", "outputs": None},
+    {
+        "type": "web_search_call",
+        "id": "ws_1",
+        "status": "completed",
+        "action": {"type": "search", "query": "q"},
+    },
+    {
+        "type": "code_interpreter_call",
+        "id": "ci_1",
+        "status": "interpreting",
+        "code": "1+1",
+        "container_id": "cntr_1",
+        "outputs": None,
+    },
     {"type": "image_generation_call", "id": "ig_1", "status": "generating", "result": None},
-    {"type": "mcp_call", "id": "mcp_1", "name": "roll", "server_label": "dice",
-     "arguments": "{}", "output": "4"},
+    {
+        "type": "mcp_call",
+        "id": "mcp_1",
+        "name": "roll",
+        "server_label": "dice",
+        "arguments": "{}",
+        "output": "4",
+    },
     {"type": "mcp_list_tools", "id": "mcpl_1", "server_label": "dice", "tools": []},
-    {"type": "mcp_approval_request", "id": "mcpr_1", "name": "roll", "server_label": "dice",
-     "arguments": "{}"},
-]  # fmt: skip
+    {
+        "type": "mcp_approval_request",
+        "id": "mcpr_1",
+        "name": "roll",
+        "server_label": "dice",
+        "arguments": "{}",
+    },
+]
 
 KINDS = [
-    m.OutputMessage, m.FunctionCall, m.CustomToolCall, m.ReasoningItem, m.FileSearchCall,
-    m.WebSearchCall, m.CodeInterpreterCall, m.ImageGenerationCall, m.McpCall, m.McpListTools,
+    m.OutputMessage,
+    m.FunctionCall,
+    m.CustomToolCall,
+    m.ReasoningItem,
+    m.FileSearchCall,
+    m.WebSearchCall,
+    m.CodeInterpreterCall,
+    m.ImageGenerationCall,
+    m.McpCall,
+    m.McpListTools,
     m.McpApprovalRequest,
-]  # fmt: skip
+]
 
 
 def test_every_known_item_type_structures_into_its_model() -> None:
@@ -51,8 +83,12 @@ def test_an_unknown_item_type_is_kept_raw_not_an_error() -> None:
 
 def test_an_unknown_annotation_or_part_stays_a_plain_dict() -> None:
     odd = {"type": "hologram", "n": 1}
-    message = {"type": "message", "id": "msg_1", "role": "assistant",
-               "content": [{"type": "output_text", "text": "a", "annotations": [odd]}, odd]}  # fmt: skip
+    message = {
+        "type": "message",
+        "id": "msg_1",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": "a", "annotations": [odd]}, odd],
+    }
     item = structure(message, m.OutputMessage)
     assert item.content[1] == odd
     assert isinstance(item.content[0], m.OutputText)
@@ -78,8 +114,11 @@ def test_a_non_string_status_fails() -> None:
 def test_a_wrong_scalar_fails_with_the_path_into_the_output() -> None:
     bad = call_json("fc_1", "call_1", "f", "{}", "completed")
     bad["call_id"] = 5
-    payload = {"type": "response.completed", "sequence_number": 9,
-               "response": response_json("resp_1", "completed", output=[ITEMS[0], ITEMS[2], bad])}  # fmt: skip
+    payload = {
+        "type": "response.completed",
+        "sequence_number": 9,
+        "response": response_json("resp_1", "completed", output=[ITEMS[0], ITEMS[2], bad]),
+    }
     with pytest.raises(EventDecodeError, match=r"\$\.response\.output\[2\]\.call_id") as caught:
         decode_event("response.completed", payload)
     assert caught.value.event == "response.completed"
@@ -93,8 +132,9 @@ def test_an_item_without_type_fails_with_its_path() -> None:
 
 def test_a_bool_is_not_an_int() -> None:
     with pytest.raises(EventDecodeError, match="output_index"):
-        decode_event("response.output_item.added",
-                     {"type": "x", "output_index": True, "item": ITEMS[0]})  # fmt: skip
+        decode_event(
+            "response.output_item.added", {"type": "x", "output_index": True, "item": ITEMS[0]}
+        )
 
 
 def test_unknown_keys_are_ignored() -> None:
@@ -114,17 +154,36 @@ def test_usage_without_details_defaults_to_zero() -> None:
 
 
 def test_a_flat_error_event_decodes() -> None:
-    error = decode_event("error", {"type": "error", "code": "server_error", "message": "boom",
-                                   "param": None, "sequence_number": 4})  # fmt: skip
+    error = decode_event(
+        "error",
+        {
+            "type": "error",
+            "code": "server_error",
+            "message": "boom",
+            "param": None,
+            "sequence_number": 4,
+        },
+    )
     assert error == m.ErrorEvent("boom", "server_error", None, None, 4)
 
 
 def test_a_nested_error_event_decodes_the_same_fields() -> None:
-    error = decode_event("error", {"type": "error", "sequence_number": 2, "error": {
-        "type": "invalid_request_error", "code": "context_length_exceeded",
-        "message": "too long", "param": "input"}})  # fmt: skip
-    assert error == m.ErrorEvent("too long", "context_length_exceeded", "input",
-                                 "invalid_request_error", 2)  # fmt: skip
+    error = decode_event(
+        "error",
+        {
+            "type": "error",
+            "sequence_number": 2,
+            "error": {
+                "type": "invalid_request_error",
+                "code": "context_length_exceeded",
+                "message": "too long",
+                "param": "input",
+            },
+        },
+    )
+    assert error == m.ErrorEvent(
+        "too long", "context_length_exceeded", "input", "invalid_request_error", 2
+    )
 
 
 def test_an_unknown_event_name_keeps_its_json() -> None:

@@ -17,7 +17,7 @@ def _sdk_event_names() -> set[str]:
 
 
 def test_response_events_are_exactly_the_sdk_stream_event_union() -> None:
-    assert names.RESPONSE_EVENTS == _sdk_event_names()
+    assert _sdk_event_names() == names.RESPONSE_EVENTS
     assert len(names.RESPONSE_EVENTS) == 59
 
 
