@@ -159,7 +159,9 @@ class Accumulator:
         self._typed: dict[str, tuple[int, m.Response]] = {}
         self._versions: dict[str, int] = {}
         self._items: dict[str, ItemBuilder] = {}
+        self._by_index: dict[int, str] = {}
         self._current: str | None = None
+        self._stream_response: str | None = None
         self.done = False
         """Whether the last response event folded had a terminal status."""
 
@@ -168,6 +170,7 @@ class Accumulator:
     def begin(self) -> None:
         """A new stream body starts: `done` is about it."""
         self.done = False
+        self._stream_response = None
 
     def add(self, name: str, payload: Any) -> ItemBuilder | None:
         """Fold one event; the builder of the item it concerns, or None."""
@@ -193,6 +196,14 @@ class Accumulator:
         if not isinstance(response, dict) or not isinstance(response.get("id"), str):
             return
         response_id = response["id"]
+        if self._stream_response is None:
+            self._stream_response = response_id
+        elif response_id != self._stream_response:
+            # One stream, one response: the same one renamed (see the lifecycle's quirks).
+            response_id = self._stream_response
+            response = {**response, "id": response_id}
+        if name == n.RESPONSE_CREATED and response_id not in self._responses:
+            self._by_index = {}
         self._responses[response_id] = response
         self._versions[response_id] = self._versions.get(response_id, 0) + 1
         self._current = response_id
@@ -210,6 +221,7 @@ class Accumulator:
         builder = self._items.get(item_id)
         if builder is None:
             builder = self._items[item_id] = ItemBuilder(dict(item), index, self._current)
+        self._by_index[index] = item_id
         builder.touch(name)
         return builder
 
@@ -220,7 +232,7 @@ class Accumulator:
         index = payload.get("output_index")
         index = index if isinstance(index, int) else len(self._items)
         item_id = _item_key(item, index)
-        builder = self._items.get(item_id)
+        builder = self._items.get(item_id) or self._indexed(index)
         if builder is None:
             builder = self._items[item_id] = ItemBuilder(dict(item), index, self._current)
         # The server's finished item is the truth: it replaces what deltas built.
@@ -277,6 +289,8 @@ class Accumulator:
         item_id = payload.get("item_id")
         builder = self._items.get(item_id) if isinstance(item_id, str) else None
         if builder is None:
+            builder = self._indexed(payload.get("output_index"))
+        if builder is None:
             # An item added before a resume point, or one a lenient lifecycle let by.
             index = payload.get("output_index")
             key = item_id if isinstance(item_id, str) else f"#{index}"
@@ -287,6 +301,11 @@ class Accumulator:
                     base, index if isinstance(index, int) else len(self._items), self._current
                 )
         return builder
+
+    def _indexed(self, index: Any) -> ItemBuilder | None:
+        # An id nobody added, at the output index of an item that was (ids rewritten).
+        item_id = self._by_index.get(index) if isinstance(index, int) else None
+        return self._items.get(item_id) if item_id is not None else None
 
     # ----------------------------------------------------------------- reading
 

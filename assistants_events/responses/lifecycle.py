@@ -174,6 +174,11 @@ QUIRKS: Final = MappingProxyType({
     "item-done-unfinished": "output_item.done with status in_progress, searching, ... or none",
     "nested-error": 'the error event is nested: {"type": "error", "error": {...}}',
     "unknown-event": "an event type newer than this library (dispatched, kept, unchecked)",
+    "done-sentinel": "data: [DONE] after the terminal event (OpenRouter)",
+    "response-id-changed": "the response's id differs between events of one stream "
+    "(a recording proxy rewrote the ids); it is the same response",
+    "item-id-changed": "an event's item_id names no item, but its output_index does "
+    "(a recording proxy rewrote the ids); it is that item",
     "unknown-status": "a status newer than this library's tables (accepted, unchecked)",
     "status-disagrees-with-name": "a terminal event whose response says another "
     "terminal status (the data wins)",
@@ -330,7 +335,13 @@ class ResponsesLifecycle:
             self._keepalive(payload)
             return
         if not isinstance(payload, dict):
-            raise EventDecodeError(name, "the data is not a JSON object")
+            if name in n.RESPONSE_EVENTS:
+                raise EventDecodeError(name, "the data is not a JSON object")
+            # Not JSON, or not an object: `data: [DONE]` after the terminal event (as
+            # OpenRouter ends its streams), or an unknown event's own business.
+            code = "done-sentinel" if payload == "[DONE]" else "unknown-event"
+            self._quirk_once(code, name, self._response_id, name)
+            return
         self._sequence(name, payload)
         if self._terminal is not None:
             self._violate("response", self._response_id or "", self._terminal, name, name,
@@ -392,9 +403,10 @@ class ResponsesLifecycle:
         if self._response_id is None:
             self._response_id = response_id
         elif response_id != self._response_id:
-            self._violate("response", response_id, None, status or "?", name,
-                          f"this stream is about response {self._response_id!r}")  # fmt: skip
-            return
+            # One stream carries one response: another id can only be the same response
+            # renamed (recording proxies rewrite every id they see).
+            self._quirk_once("response-id-changed", name, self._response_id)
+            response_id = self._response_id
         current = self._responses.get(response_id)
         if name == n.RESPONSE_CREATED:
             if response_id in self._responses:
@@ -408,6 +420,7 @@ class ResponsesLifecycle:
                     return
                 self._quirk("unknown-status", name, response_id, f"status {status!r}")
             self._responses[response_id] = status or "in_progress"
+            self._by_index = {}  # output indexes count from 0 again
             return
         expected = _NAME_STATUS[name]
         if status is None:
@@ -476,7 +489,7 @@ class ResponsesLifecycle:
         item = payload.get("item")
         if not isinstance(item, dict):
             raise EventDecodeError(name, "the data needs an 'item' object")
-        item_id = _item_key(item, payload.get("output_index"), name)
+        item_id = self._alias(_item_key(item, payload.get("output_index"), name), payload, name)
         state = self._open_item(item_id, name, "done")
         if state is None:
             return
@@ -539,12 +552,18 @@ class ResponsesLifecycle:
         item_id = payload.get("item_id")
         if not isinstance(item_id, str):
             raise EventDecodeError(name, "the data needs a string 'item_id'")
-        if item_id not in self._items:
-            # An item added without an id is known by its output index only.
-            alias = self._by_index.get(payload.get("output_index", -1))
-            if alias is not None and alias.startswith("#"):
-                return alias
-        return item_id
+        return self._alias(item_id, payload, name)
+
+    def _alias(self, item_id: str, payload: dict[str, Any], name: str) -> str:
+        """The item an event means: by its id, else by its output index."""
+        if item_id in self._items:
+            return item_id
+        alias = self._by_index.get(payload.get("output_index", -1))
+        if alias is None:
+            return item_id
+        if not alias.startswith("#"):  # "#3": an item added without an id
+            self._quirk_once("item-id-changed", name, alias, alias)
+        return alias
 
     # ------------------------------------------------------------------ parts
 

@@ -240,7 +240,12 @@ def feed(replay: Replay, chunks: Iterable[bytes], starting_after: int | None = N
 
 
 def _one(replay: Replay, name: str, data: str) -> None:
-    payload = json.loads(data)
+    try:
+        payload = json.loads(data)
+    except ValueError:
+        payload = data  # `data: [DONE]`: kept as text, as the core does for unknown events
+    if name == "message" and isinstance(payload, dict) and isinstance(payload.get("type"), str):
+        name = payload["type"]  # no `event:` line (OpenRouter): the JSON names the event
     replay.lifecycle.observe(name, payload)
     replay.accumulator.add(name, payload)
 
