@@ -16,10 +16,14 @@ from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
 import attrs
-import cattrs
-from cattrs.v import format_exception
 
-from ..errors import EventDecodeError
+from ..convert import (
+    new_converter,
+    optional_hook,
+    resolve_all,
+    structure_with,
+    tagged_union_hook,
+)
 from . import models as m
 from . import names as n
 
@@ -28,24 +32,8 @@ __all__ = ["EVENT_MODELS", "converter", "decode_event", "structure", "unstructur
 T = TypeVar("T")
 _Hook = Callable[[Any, Any], Any]
 
-converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
-
-
-def _strict_scalar(kind: type, accepted: tuple[type, ...]) -> _Hook:
-    def hook(value: Any, _: Any) -> Any:
-        # bool is an int in Python, never in JSON.
-        if isinstance(value, accepted) and not (kind is not bool and isinstance(value, bool)):
-            return float(typing.cast(float, value)) if kind is float else value
-        raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
-
-    return hook
-
-
-def _optional(hook: _Hook) -> _Hook:
-    def optional_hook(value: Any, type_: Any) -> Any:
-        return None if value is None else hook(value, type_)
-
-    return optional_hook
+converter = new_converter()
+_strict_str = converter.get_structure_hook(str)
 
 
 def _tags(members: tuple[type, ...]) -> dict[str, type]:
@@ -56,7 +44,7 @@ def _tags(members: tuple[type, ...]) -> dict[str, type]:
     return by_tag
 
 
-def _union_hook(members: tuple[type, ...], unknown: Callable[[str, m.JSON], Any]) -> _Hook:
+def _item_hook(members: tuple[type, ...]) -> _Hook:
     by_tag = _tags(members)
 
     def hook(value: Any, _: Any) -> Any:
@@ -67,7 +55,7 @@ def _union_hook(members: tuple[type, ...], unknown: Callable[[str, m.JSON], Any]
             raise ValueError(f"missing or non-string 'type' in {sorted(value)}")
         target = by_tag.get(tag)
         if target is None:
-            return unknown(tag, value)  # a type newer than this library: keep it
+            return _unknown_item(tag, value)  # an item type newer than this library
         return converter.structure(value, target)
 
     return hook
@@ -83,32 +71,20 @@ def _unknown_item(tag: str, value: m.JSON) -> m.UnknownItem:
     )
 
 
-def _keep_json(_: str, value: m.JSON) -> m.JSON:
-    return value
-
-
 def _register() -> None:
-    converter.register_structure_hook(str, _strict_scalar(str, (str,)))
-    converter.register_structure_hook(int, _strict_scalar(int, (int,)))
-    converter.register_structure_hook(float, _strict_scalar(float, (int, float)))
-    converter.register_structure_hook(bool, _strict_scalar(bool, (bool,)))
-    converter.register_structure_hook(Any, lambda value, _: value)
-    status = _strict_scalar(str, (str,))
     for alias in (m.ResponseStatus, m.ItemStatus):
-        converter.register_structure_hook(alias, status)
-        converter.register_structure_hook(typing.Optional[alias], _optional(status))  # noqa: UP045
-    item_hook = _union_hook(m.KNOWN_ITEMS, _unknown_item)
-    converter.register_structure_hook(m.OutputItem, item_hook)
+        # Any string: statuses newer than this library must decode (see `models`).
+        converter.register_structure_hook(alias, _strict_str)
+        converter.register_structure_hook(typing.Optional[alias], optional_hook(_strict_str))  # noqa: UP045
+    converter.register_structure_hook(m.OutputItem, _item_hook(m.KNOWN_ITEMS))
     for alias in (m.Annotation, m.MessageContent, m.ContentPart, m.SummaryPart,
                   m.ReasoningContent):  # fmt: skip
         members = tuple(a for a in typing.get_args(alias) if attrs.has(a))
-        hook = _union_hook(members, _keep_json)
+        hook = tagged_union_hook(converter, members)
         converter.register_structure_hook(alias, hook)
-        converter.register_structure_hook(typing.Optional[alias], _optional(hook))  # noqa: UP045
+        converter.register_structure_hook(typing.Optional[alias], optional_hook(hook))  # noqa: UP045
     # The models use string annotations (PEP 563); resolve them once, up front.
-    for obj in list(vars(m).values()):
-        if isinstance(obj, type) and attrs.has(obj):
-            attrs.resolve_types(obj, globalns=vars(m))
+    resolve_all(vars(m))
 
 
 _register()
@@ -152,23 +128,9 @@ EVENT_MODELS: Final[Mapping[str, type[Any]]] = MappingProxyType({
 """Event name -> the model its data is structured into (every name of RESPONSE_EVENTS)."""
 
 
-def _describe(exc: BaseException, type_: Any) -> str:
-    # Our hooks' own messages say more than cattrs' generic "invalid value".
-    if isinstance(exc, (TypeError, ValueError)) and str(exc):
-        return str(exc)
-    return format_exception(exc, type_)
-
-
 def structure(data: Any, cls: type[T], *, event: str = "") -> T:
     """Structure decoded JSON into `cls`; a mismatch raises `EventDecodeError` with paths."""
-    try:
-        return converter.structure(data, cls)
-    except cattrs.BaseValidationError as exc:
-        detail = "; ".join(cattrs.transform_error(exc, path="$", format_exception=_describe))
-        raise EventDecodeError(event or cls.__name__, detail) from exc
-    except (cattrs.errors.CattrsError, TypeError, ValueError, KeyError, AttributeError,
-            RecursionError) as exc:  # fmt: skip
-        raise EventDecodeError(event or cls.__name__, f"{cls.__name__}: {exc}") from exc
+    return structure_with(converter, data, cls, event)
 
 
 def _flat_error(payload: Any) -> Any:

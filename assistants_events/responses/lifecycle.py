@@ -22,14 +22,14 @@ then raises `StreamError`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
 
 from ..errors import EventDecodeError, IncompleteStream, InvalidTransition
-from ..lifecycle import Violation
+from ..lifecycle import Policy, Quirk, Violation, terminal_statuses, transition_table
 from . import names as n
 
 __all__ = [
@@ -39,7 +39,6 @@ __all__ = [
     "TERMINAL_ITEM_STATUSES",
     "TERMINAL_RESPONSE_STATUSES",
     "TEXT_STREAMS",
-    "Quirk",
     "ResponsesLifecycle",
     "TextStream",
     "TEXT_BY_DELTA",
@@ -49,26 +48,7 @@ __all__ = [
 _F = frozenset
 
 
-def _table(spec: dict[str, frozenset[str]]) -> Mapping[str, frozenset[str]]:
-    # Checked once at import: every target is a status of the table, and every
-    # status is reachable from the first (initial) one.
-    for source, targets in spec.items():
-        unknown = targets - spec.keys()
-        if unknown:
-            raise AssertionError(f"{source} -> unknown statuses {sorted(unknown)}")
-    seen: set[str] = set()
-    todo = [next(iter(spec))]
-    while todo:
-        status = todo.pop()
-        if status not in seen:
-            seen.add(status)
-            todo.extend(spec[status])
-    if seen != spec.keys():
-        raise AssertionError(f"unreachable statuses: {sorted(spec.keys() - seen)}")
-    return MappingProxyType(spec)
-
-
-RESPONSE_TRANSITIONS: Final = _table({
+RESPONSE_TRANSITIONS: Final = transition_table({
     "queued": _F({"in_progress", "cancelled", "failed"}),
     "in_progress": _F({"completed", "failed", "incomplete", "cancelled"}),
     "completed": _F(),
@@ -80,7 +60,7 @@ RESPONSE_TRANSITIONS: Final = _table({
 
 _ITEM_ENDS = _F({"completed", "incomplete", "failed"})
 
-ITEM_TRANSITIONS: Final = _table({
+ITEM_TRANSITIONS: Final = transition_table({
     "in_progress": _F({"searching", "interpreting", "generating", "calling"}) | _ITEM_ENDS,
     "searching": _ITEM_ENDS,
     "interpreting": _ITEM_ENDS,
@@ -93,8 +73,8 @@ ITEM_TRANSITIONS: Final = _table({
 """Output item status -> the statuses that may follow it.  The middle states are the
 built-in tools' (file/web search, code interpreter, image generation, MCP calls)."""
 
-TERMINAL_RESPONSE_STATUSES: Final = _F(s for s, nxt in RESPONSE_TRANSITIONS.items() if not nxt)
-TERMINAL_ITEM_STATUSES: Final = _F(s for s, nxt in ITEM_TRANSITIONS.items() if not nxt)
+TERMINAL_RESPONSE_STATUSES: Final = terminal_statuses(RESPONSE_TRANSITIONS)
+TERMINAL_ITEM_STATUSES: Final = terminal_statuses(ITEM_TRANSITIONS)
 
 _NAME_STATUS: Final = MappingProxyType({
     n.RESPONSE_QUEUED: "queued",
@@ -186,24 +166,6 @@ QUIRKS: Final = MappingProxyType({
 """Genuine server behaviour accepted in strict mode: quirk code -> what it is."""
 
 
-@attrs.frozen
-class Quirk:
-    """Genuine server behaviour that departs from the specification, accepted as is.
-
-    `code` is one of `QUIRKS` (stable, for counting), `event` the event name,
-    `object_id` what it was about, `detail` a sentence.
-    """
-
-    code: str
-    event: str
-    object_id: str | None
-    detail: str
-
-    def __str__(self) -> str:
-        where = f" {self.object_id}" if self.object_id else ""
-        return f"{self.event}{where}: {self.detail} [{self.code}]"
-
-
 class _Item:
     __slots__ = ("call_id", "done", "status", "type")
 
@@ -244,7 +206,8 @@ class ResponsesLifecycle:
     and items persists across streams, so a resumed stream continues the items the
     dropped one added.  With `strict=True` a violation raises `InvalidTransition`
     (or `IncompleteStream` from `end`); otherwise it goes to `on_violation` and the
-    event is accepted.  Quirks always go to `on_quirk`.
+    event is accepted.  Quirks always go to `on_quirk`.  (Or pass the core's
+    `policy`, which holds the three.)
     """
 
     def __init__(
@@ -252,10 +215,10 @@ class ResponsesLifecycle:
         strict: bool = True,
         on_violation: Callable[[Violation], object] | None = None,
         on_quirk: Callable[[Quirk], object] | None = None,
+        *,
+        policy: Policy | None = None,
     ) -> None:
-        self.strict = strict
-        self.on_violation = on_violation
-        self.on_quirk = on_quirk
+        self.policy = policy if policy is not None else Policy(strict, on_violation, on_quirk)
         self._responses: dict[str, str | None] = {}
         self._items: dict[str, _Item] = {}
         self._by_index: dict[int, str] = {}
@@ -674,14 +637,10 @@ class ResponsesLifecycle:
         self._report_violation(InvalidTransition(kind, object_id, current, status, name, reason))
 
     def _report_violation(self, error: InvalidTransition | IncompleteStream) -> None:
-        if self.strict:
-            raise error
-        if self.on_violation is not None:
-            self.on_violation(Violation(error))
+        self.policy.violate(error)
 
     def _quirk(self, code: str, name: str, object_id: str | None, detail: str = "") -> None:
-        if self.on_quirk is not None:
-            self.on_quirk(Quirk(code, name, object_id, detail or QUIRKS[code]))
+        self.policy.quirk(code, name, object_id, detail or QUIRKS[code])
 
     def _quirk_once(self, code: str, name: str, object_id: str | None, key: str = "") -> None:
         if code + key not in self._reported:

@@ -18,8 +18,6 @@ carry items without one.
 Structuring lives in `convert`.
 """
 
-# ruff: noqa: UP007 - union aliases are runtime objects the converter dispatches on
-
 from __future__ import annotations
 
 from typing import Any, Literal, Union

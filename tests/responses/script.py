@@ -13,9 +13,9 @@ from typing import Any
 
 import attrs
 
-from assistants_events.lifecycle import Violation
+from assistants_events.lifecycle import Quirk, Violation
 from assistants_events.responses.accumulate import Accumulator
-from assistants_events.responses.lifecycle import Quirk, ResponsesLifecycle
+from assistants_events.responses.lifecycle import ResponsesLifecycle
 from assistants_events.sse import SSEDecoder
 
 Payload = dict[str, Any]

@@ -107,7 +107,7 @@ def test_an_unknown_status_string_structures_as_is() -> None:
 
 
 def test_a_non_string_status_fails() -> None:
-    with pytest.raises(EventDecodeError, match=r"\$\.status"):
+    with pytest.raises(EventDecodeError, match=r"\$ \(Response\)\.status"):
         structure(response_json("resp_1", 3), m.Response)  # type: ignore[arg-type]
 
 
@@ -119,14 +119,15 @@ def test_a_wrong_scalar_fails_with_the_path_into_the_output() -> None:
         "sequence_number": 9,
         "response": response_json("resp_1", "completed", output=[ITEMS[0], ITEMS[2], bad]),
     }
-    with pytest.raises(EventDecodeError, match=r"\$\.response\.output\[2\]\.call_id") as caught:
+    path = r"\$ \(ResponseEvent\)\.response\.output\[2\]\.call_id"
+    with pytest.raises(EventDecodeError, match=path) as caught:
         decode_event("response.completed", payload)
     assert caught.value.event == "response.completed"
 
 
 def test_an_item_without_type_fails_with_its_path() -> None:
     payload = {"type": "response.output_item.added", "output_index": 0, "item": {"id": "x"}}
-    with pytest.raises(EventDecodeError, match=r"'type'.*\$\.item"):
+    with pytest.raises(EventDecodeError, match=r"'type'.*\$ \(OutputItemEvent\)\.item"):
         decode_event("response.output_item.added", payload)
 
 
