@@ -14,15 +14,26 @@ __all__ = ["ResponsesState"]
 class ResponsesState:
     """Checks and folds Responses events; follows a tool loop's responses across streams.
 
-    `begin(starting_after=N)` announces a stream resumed after sequence number N:
-    it must continue at N + 1, and the items the dropped stream added carry on.
+    `resume_after(N)` announces that the next body is a stream resumed after
+    sequence number N (`GET /responses/{id}?stream=true&starting_after=N`): it must
+    continue at N + 1, and the items the dropped stream added carry on.
     """
 
-    __slots__ = ("acc", "lifecycle")
+    __slots__ = ("_resume", "acc", "lifecycle")
 
     def __init__(self, policy: Policy) -> None:
         self.lifecycle = ResponsesLifecycle(policy=policy)
         self.acc = Accumulator()
+        self._resume: int | None = None
+
+    def resume_after(self, sequence_number: int) -> None:
+        """The next body resumes this response's stream after `sequence_number`."""
+        self._resume = sequence_number
+
+    @property
+    def last_sequence_number(self) -> int | None:
+        """The last sequence number checked: where a dropped stream resumes."""
+        return self.lifecycle.last_sequence_number
 
     def ingest(self, event: Event) -> None:
         """Check one event and fold it; item events get the item's snapshot attached."""
@@ -33,9 +44,10 @@ class ResponsesState:
         if builder is not None:
             event._attach(builder, builder.version)
 
-    def begin(self, starting_after: int | None = None) -> None:
-        """A new body starts (the next round of a tool loop, or a resumed stream)."""
-        self.lifecycle.begin(starting_after)
+    def begin(self) -> None:
+        """A new body starts: the next round of a tool loop, or a resumed stream."""
+        self.lifecycle.begin(self._resume)
+        self._resume = None
         self.acc.begin()
 
     def end(self) -> None:
