@@ -72,6 +72,13 @@ from .handler import EventHandler
 from .lifecycle import Policy, Quirk, Violation
 from .protocol import Protocol, StreamState
 from .responses import ITEM_TRANSITIONS, RESPONSE_EVENTS, RESPONSE_TRANSITIONS
+from .responses.driver import (
+    HandlerBusy,
+    RespondError,
+    ResumeFailed,
+    ToolRoundsExceeded,
+    respond,
+)
 from .result import StreamResult
 from .sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder, parse_sse
 from .tool_calls import ToolCallRequest, ToolOutput
@@ -150,6 +157,11 @@ __all__ = [
     "RESPONSE_EVENTS",
     "RESPONSE_TRANSITIONS",
     "ITEM_TRANSITIONS",
+    "HandlerBusy",
+    "RespondError",
+    "ResumeFailed",
+    "ToolRoundsExceeded",
+    "respond",
     "models",
     "names",
     "on",

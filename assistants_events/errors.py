@@ -41,7 +41,15 @@ class ErrorObject:
 
 
 class AssistantsEventsError(Exception):
-    """Base class of every error raised by assistants_events."""
+    """Base class of every error raised by assistants_events.
+
+    Raised out of the Responses driver (`respond`), an error also says which
+    response it interrupted (`response_id`, None if none was named yet) and whether
+    the driver sent a cancel for it (`cancel_sent`).
+    """
+
+    response_id: str | None = None
+    cancel_sent: bool = False
 
 
 class SSEError(AssistantsEventsError):

@@ -34,6 +34,7 @@ from .tool_schema import DEFAULT_TOOL_TIMEOUT, ToolSpec
 if TYPE_CHECKING:
     from .assistants.models import Run
     from .client import AssistantsClient
+    from .responses.client import ResponsesEndpoints
 
 __all__ = ["Chunks", "EventHandler"]
 
@@ -426,6 +427,16 @@ class EventHandler:
         if "thread_id" in params:
             return await runner.run(client, self, **params)
         return await runner.run_new_thread(client, self, **params)
+
+    async def respond(self, client: ResponsesEndpoints, **params: Any) -> StreamResult:
+        """Drive a response and its tool loop: `await bot.respond(client, model=..., input=...)`.
+
+        Keyword arguments as for `ae.respond` (`tools`, `background`, `conversation`,
+        `max_tool_rounds`, and the API's request parameters).
+        """
+        from .responses import driver  # the driver sits above the handler
+
+        return await driver.respond(client, self, **params)
 
 
 def _events(frames: list[tuple[str, str, str | None, int | None]]) -> list[Event]:
