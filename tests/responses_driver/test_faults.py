@@ -10,7 +10,7 @@ import anyio
 import pytest
 
 import assistants_events as ae
-from assistants_events.testing import Faults, Reply
+from assistants_events.testing import Faults, MockAssistantsServer, Reply
 
 from .helpers import KEY, Weather, alive, call_ids, client_for, served, wait_status
 
@@ -61,11 +61,12 @@ async def test_drops_in_every_round_of_a_tool_loop_answer_each_call_once() -> No
 
 
 async def test_a_stream_gone_silent_is_resumed() -> None:
-    async with served(faults=Faults(stall_after=4, stall_seconds=0.5)) as (server, _):
-        async with client_for(server, idle_timeout=0.2) as client:
-            bot = Weather()
-            result = await bot.respond(client, model="gpt-4.1", input=WORDS, background=True,
-                                       max_resumes=50)  # fmt: skip
+    faults = Faults(stall_after=4, stall_seconds=0.5)
+    async with MockAssistantsServer(faults=faults) as server, \
+            client_for(server, idle_timeout=0.2) as client:  # fmt: skip
+        bot = Weather()
+        result = await bot.respond(client, model="gpt-4.1", input=WORDS, background=True,
+                                   max_resumes=50)  # fmt: skip
     (rid,) = server.responses
     assert bot.sequence_numbers() == played(server, rid) and result.text == f"Echo: {WORDS}"
 
@@ -138,7 +139,8 @@ async def test_native_cancel_while_the_create_request_is_in_flight() -> None:
             Weather().respond(client, model="gpt-4.1", input=WORDS, background=True)
         )
         with anyio.fail_after(10):
-            while ("POST", "/v1/responses") not in server.requests:
+            # The server's request log is the one sign that the request is in flight.
+            while ("POST", "/v1/responses") not in server.requests:  # noqa: ASYNC110
                 await asyncio.sleep(0)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -272,10 +274,10 @@ async def test_a_cancel_that_never_answers_is_abandoned_after_cancel_timeout() -
         async def cancel_response(self, response_id: str) -> Any:
             await anyio.sleep_forever()
 
-    async with served(faults=Faults(delta_delay=0.01)) as (server, _):
-        async with Hanging(KEY, server.url) as client:
-            with anyio.fail_after(10), pytest.raises(ae.HandlerError) as caught:
-                await Broken().respond(client, model="gpt-4.1", input=WORDS, background=True,
-                                       cancel_timeout=0.05)  # fmt: skip
-            assert caught.value.cancel_sent is False
-            await ae.AssistantsClient.cancel_response(client, caught.value.response_id or "")
+    async with MockAssistantsServer(faults=Faults(delta_delay=0.01)) as server, \
+            Hanging(KEY, server.url) as client:  # fmt: skip
+        with anyio.fail_after(10), pytest.raises(ae.HandlerError) as caught:
+            await Broken().respond(client, model="gpt-4.1", input=WORDS, background=True,
+                                   cancel_timeout=0.05)  # fmt: skip
+        assert caught.value.cancel_sent is False
+        await ae.AssistantsClient.cancel_response(client, caught.value.response_id or "")
