@@ -334,13 +334,14 @@ class EventHandler:
         return state.result()
 
     async def consume_openai(self, stream: AsyncIterable[Any] | Iterable[Any]) -> StreamResult:
-        """Dispatch the events of an official `openai` SDK stream to this handler.
+        """Dispatch the events of an official `openai` SDK stream (either protocol) to this handler.
 
+        `async with client.responses.stream(...) as s: await bot.consume_openai(s)`, or
         `async with client.beta.threads.runs.stream(...) as s: await bot.consume_openai(s)`
         """
-        from .assistants.interop import consume_openai
+        from .sdk import consume_sdk_stream
 
-        return await consume_openai(self, stream)
+        return await consume_sdk_stream(self, stream)
 
     # -------------------------------------------------------------------- tools
 
