@@ -5,6 +5,9 @@ assistants-events replay FILE          feed a recorded stream to a handler
 assistants-events check FILE           validate a recorded stream against the lifecycle
 assistants-events record FILE          run a prompt and save the raw event stream
 assistants-events mock-server          serve the mock Assistants API until Ctrl-C
+
+`--api responses|assistants` chooses the protocol (demo and record: Responses by
+default; replay and check tell it from the stream, or insist on the one given).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import importlib
 import importlib.util
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import anyio
@@ -29,7 +32,10 @@ from .errors import AssistantsEventsError, IncompleteStream, InvalidTransition
 from .events import Event
 from .handler import EventHandler
 from .lifecycle import Violation
-from .sse import SSEDecoder
+from .protocol import protocol_for
+from .responses import names as response_names
+from .result import StreamResult
+from .sse import ServerSentEvent, SSEDecoder
 
 __all__ = ["main"]
 
@@ -72,13 +78,49 @@ class TextPrinter(EventHandler):
     def on_violation(self, violation: Violation) -> None:
         print(f"\n[lifecycle] {violation.error}", file=sys.stderr)
 
-    @on(names.MESSAGE_DELTA)
+    @on(names.MESSAGE_DELTA, response_names.RESPONSE_OUTPUT_TEXT_DELTA)
     def text(self, event: Event) -> None:
         self._write(event.text_delta or "")
 
-    @on(names.MESSAGE_COMPLETED)
+    @on(names.MESSAGE_COMPLETED, response_names.RESPONSE_OUTPUT_TEXT_DONE)
     def newline(self, event: Event) -> None:
         self._write("\n")
+
+
+API_CHOICES = ("responses", "assistants")
+
+
+def foreign_events(names_seen: Iterable[str], api: str | None) -> list[str]:
+    """The event names that belong to another protocol than `api` (none when api is None)."""
+    if api is None:
+        return []
+    return sorted({n for n in names_seen
+                   if (p := protocol_for(n)) is not None and p.name != api})  # fmt: skip
+
+
+def _frames(body: bytes) -> list[ServerSentEvent]:
+    decoder = SSEDecoder()
+    return [*decoder.feed(body), *decoder.close()]
+
+
+async def feed_recording(handler: EventHandler, frames: list[ServerSentEvent]) -> StreamResult:
+    """Dispatch a recording of one or more stream bodies (a tool loop's, one after another).
+
+    Once the handler's result says a body reached its end (`done`, or a terminal
+    response event), the next event begins a new body, as the driver would.
+    """
+    ended = False
+    for sse in frames:
+        state = handler.state
+        if ended and state is not None:
+            state.end()
+            state.begin()
+        await handler.dispatch(Event(sse.event, sse.data))
+        ended = handler.result.done
+    state = handler.state
+    if state is not None:
+        state.end()
+    return handler.result
 
 
 def _importable(folder: str) -> None:
@@ -126,19 +168,32 @@ def read_file(path: str) -> bytes:
 
 
 async def _replay(args: argparse.Namespace) -> int:
-    body = read_file(args.file)
+    frames = _frames(read_file(args.file))
+    foreign = foreign_events((f.event for f in frames), args.api)
+    if foreign:
+        raise CLIError(f"{args.file} is not a {args.api} stream: it has {', '.join(foreign)}")
     handler = load_handler(args.handler) if args.handler else TextPrinter()
-    result = await handler.consume(body)
+    if args.api is not None:
+        vars(handler)["protocol"] = args.api  # this instance follows that protocol only
+    result = await feed_recording(handler, frames)
     if result.run is not None and args.handler is None:
         print(f"[run {result.run.id}: {result.run.status}]", file=sys.stderr)
+    if result.response is not None and args.handler is None:
+        print(f"[response {result.response.id}: {result.response.status}]", file=sys.stderr)
     return 0
 
 
 # ----------------------------------------------------------------------- check
 
 
-async def check_stream(body: bytes) -> tuple[list[str], collections.Counter[str]]:
-    """Every problem of a recorded stream (with event index and line), and event counts."""
+async def check_stream(
+    body: bytes, api: str | None = None
+) -> tuple[list[str], collections.Counter[str]]:
+    """Every problem of a recorded stream (with event index and line), and event counts.
+
+    `api` ("responses", "assistants"): the protocol the stream must be; None: the
+    first event tells.  A recording may hold several bodies (see `feed_recording`).
+    """
     problems: list[str] = []
     counts: collections.Counter[str] = collections.Counter()
 
@@ -158,29 +213,40 @@ async def check_stream(body: bytes) -> tuple[list[str], collections.Counter[str]
                 problems.append(f"end of stream: {error}")
 
     checker = Checker()
+    if api is not None:
+        vars(checker)["protocol"] = api  # checked as that protocol from the first event
     decoder = SSEDecoder()
     index = 0
     first_line = 1
+    ended = False
     for number, line in enumerate(body.splitlines(keepends=True), start=1):
         for sse in decoder.feed(line):
             index += 1
             counts[sse.event] += 1
             checker.where = f"event {index} (line {first_line})"
+            if ended and checker.state is not None:  # the next body of the recording
+                with contextlib.suppress(IncompleteStream):
+                    checker.state.end()
+                checker.state.begin()
             try:
                 await checker.dispatch(Event(sse.event, sse.data))
             except AssistantsEventsError as exc:  # a decode error, an error event...
                 problems.append(f"{checker.where}: {exc}")
+            ended = checker.result.done
         if line.strip() == b"":
             first_line = number + 1
     decoder.close()
     if checker.state is not None:
         with contextlib.suppress(IncompleteStream):
             checker.state.end()
+    foreign = foreign_events(counts, api)
+    if foreign:
+        problems.append(f"events of another protocol than {api}: {', '.join(foreign)}")
     return problems, counts
 
 
 async def _check(args: argparse.Namespace) -> int:
-    problems, counts = await check_stream(read_file(args.file))
+    problems, counts = await check_stream(read_file(args.file), args.api)
     for name, count in sorted(counts.items()):
         print(f"{count:8d}  {name}")
     print(f"{sum(counts.values()):8d}  events in all")
@@ -209,16 +275,19 @@ async def _record(args: argparse.Namespace) -> int:
             client = await stack.enter_async_context(
                 AssistantsClient(api_key, base_url, stream_recorder=chunks.append)
             )
-            assistant_id = args.assistant_id
-            if assistant_id is None:
-                assistant = await client.create_assistant(
-                    args.model, name="recorder", tools=handler.tool_definitions()
-                )
-                assistant_id = assistant.id
-            await handler.run(
-                client, assistant_id=assistant_id,
-                messages=[{"role": "user", "content": args.prompt}],
-            )  # fmt: skip
+            if args.api == "responses":
+                await handler.respond(client, model=args.model, input=args.prompt)
+            else:
+                assistant_id = args.assistant_id
+                if assistant_id is None:
+                    assistant = await client.create_assistant(
+                        args.model, name="recorder", tools=handler.tool_definitions()
+                    )
+                    assistant_id = assistant.id
+                await handler.run(
+                    client, assistant_id=assistant_id,
+                    messages=[{"role": "user", "content": args.prompt}],
+                )  # fmt: skip
         finished = True
     finally:
         # The run that failed is the one worth keeping: save what arrived whatever happened
@@ -245,6 +314,10 @@ async def _mock_server(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------ main
 
 
+def _api_option(parser: argparse.ArgumentParser, default: str | None, help: str) -> None:
+    parser.add_argument("--api", choices=API_CHOICES, default=default, help=help)
+
+
 def _server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", help="a real server to use instead of the embedded mock")
     parser.add_argument("--api-key", help="API key for --base-url (default: $OPENAI_API_KEY)")
@@ -268,8 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = _command(sub, "demo", "run the weather bot against an embedded mock server",
-                    "The bot streams its answer and calls its get_weather tool; with --base-url "
-                    "and --api-key it runs against a real Assistants API instead.")  # fmt: skip
+                    "The bot streams its answer and calls its get_weather tool, on the "
+                    "Responses API (or --api assistants); with --base-url and --api-key it "
+                    "runs against a real server instead.")  # fmt: skip
     weather_demo.add_arguments(demo)
     demo.set_defaults(run=_demo)
 
@@ -280,23 +354,30 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("file", help="raw SSE bytes (several streams may follow each other)")
     replay.add_argument("--handler", metavar="MODULE:CLASS",
                         help="an EventHandler subclass (default: print the text)")  # fmt: skip
+    _api_option(replay, None, "insist on this protocol (default: told by the stream)")
     replay.set_defaults(run=_replay)
 
     check = _command(sub, "check", "validate a recorded stream against the lifecycle",
                      "Lists the event counts, then every invalid transition with its event "
                      "index and line; exits 1 when there is one.")  # fmt: skip
     check.add_argument("file", help="raw SSE bytes")
+    _api_option(check, None, "check as this protocol; events of the other are a problem "
+                "(default: told by the stream)")  # fmt: skip
     check.set_defaults(run=_check)
 
     record = _command(sub, "record", "run a prompt and save the raw SSE stream",
-                      "Every stream of the run is saved, tool-output rounds included, and "
-                      "also when the run fails: what arrived until then. With --handler its "
-                      "tools are declared on the created assistant and answered.")  # fmt: skip
+                      "Every stream of the response or run is saved, tool-output rounds "
+                      "included, and also when it fails: what arrived until then. With "
+                      "--handler its tools are offered to the model and answered.")  # fmt: skip
     record.add_argument("file", help="where to save the stream")
     record.add_argument("--prompt", default="Hello, assistant!", help="the user message")
     _server_options(record)
-    record.add_argument("--assistant-id", help="an existing assistant (default: create one)")
-    record.add_argument("--model", default="gpt-4o", help="model of the created assistant")
+    _api_option(record, "responses", "the protocol: a response and its tool loop, or an "
+                "Assistants run")  # fmt: skip
+    record.add_argument(
+        "--assistant-id", help="--api assistants: an existing assistant (default: create one)"
+    )
+    record.add_argument("--model", default="gpt-4o", help="the model that answers")
     record.add_argument("--handler", metavar="MODULE:CLASS",
                         help="an EventHandler subclass whose tools answer the run "
                         "(default: print the text)")  # fmt: skip
