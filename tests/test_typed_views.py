@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 import assistants_events as ae
 
 
@@ -49,10 +51,8 @@ async def test_the_error_view_reads_a_nested_error() -> None:
             seen.append(event.error)
 
     body = b'event: error\ndata: {"error": {"message": "boom", "code": "server_error"}}\n\n'
-    try:
+    with pytest.raises(ae.StreamError, match="boom"):
         await Bot().consume(body)
-    except ae.StreamError:
-        pass
     assert seen == [ae.ErrorObject(message="boom", code="server_error")]
 
 
