@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 
 import assistants_events as ae
 from assistants_events.testing import Faults, MockAssistantsServer
@@ -96,3 +101,38 @@ async def test_one_handler_cannot_stream_twice_at_once() -> None:
                     pass
             async for _ in events:
                 pass
+
+
+def load_web_example() -> Any:
+    path = Path(__file__).parent.parent / "examples" / "web_sse.py"
+    spec = importlib.util.spec_from_file_location("web_sse_example", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_a_browser_that_goes_away_cancels_the_run() -> None:
+    web_sse = load_web_example()
+    slow = Faults(delta_delay=0.02)
+    async with MockAssistantsServer(faults=slow) as server, client_for(server.url) as client:
+        assistant = await client.create_assistant("gpt-4o")
+        runner = web.AppRunner(web_sse.make_app(client, assistant.id))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        try:
+            async with aiohttp.ClientSession() as session:
+                got = await session.get(f"http://127.0.0.1:{port}/chat", params={"q": "w " * 200})
+                assert got.headers["Content-Type"] == "text/event-stream"
+                first = await got.content.readline()
+                assert first == b"event: delta\n"
+                got.close()  # the browser tab is closed
+            for _ in range(200):
+                if [r.status for r in server.store.runs.values()] == ["cancelled"]:
+                    break
+                await asyncio.sleep(0.02)
+            assert [r.status for r in server.store.runs.values()] == ["cancelled"]
+        finally:
+            await runner.cleanup()
