@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .assistants.models import Run
     from .client import AssistantsClient
     from .responses.client import ResponsesEndpoints
+    from .streaming import EventStream
 
 __all__ = ["Chunks", "EventHandler"]
 
@@ -438,6 +439,17 @@ class EventHandler:
         from .responses import driver  # the driver sits above the handler
 
         return await driver.respond(client, self, **params)
+
+    def stream_run(self, client: AssistantsClient, **params: Any) -> EventStream:
+        """`run()` as an async iterator of its events, for web handlers.
+
+        `async with bot.stream_run(client, thread_id=..., assistant_id=...) as events:`
+        `async for event in events: ...`; then `events.result`.  Leaving the block
+        early cancels the run on the server.
+        """
+        from .streaming import EventStream
+
+        return EventStream(self, lambda: self.run(client, **params))
 
 
 def _events(frames: list[tuple[str, str, str | None, int | None]]) -> list[Event]:
