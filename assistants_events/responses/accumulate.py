@@ -178,7 +178,10 @@ class Accumulator:
             return None
         stream = TEXT_BY_DELTA.get(name)
         if stream is not None:
-            builder = self._builder(payload, name)
+            item_id = payload.get("item_id")
+            builder = self._items.get(item_id) if type(item_id) is str else None
+            if builder is None:
+                builder = self._builder(payload, name)
             index = _index_of(payload, stream)
             if stream.container == "summary":
                 builder.parts.setdefault(("summary", index), {"type": "summary_text"})

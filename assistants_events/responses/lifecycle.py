@@ -294,6 +294,26 @@ class ResponsesLifecycle:
 
     def observe(self, name: str, payload: Any) -> None:
         """Check one event: its name and its decoded JSON data."""
+        stream = TEXT_BY_DELTA.get(name)
+        if stream is not None and type(payload) is dict and self._terminal is None:
+            # The hot path, a delta for an open text, next in sequence; anything else
+            # (including every error) takes the checked path below.
+            item_id = payload.get("item_id")
+            index = payload.get(stream.index) if stream.index is not None else 0
+            if type(item_id) is str and type(index) is int:
+                text = self._texts.get((item_id, name, index))
+                delta = payload.get("delta")
+                seq = payload.get("sequence_number")
+                last = self._last_seq
+                in_order = (type(seq) is int and last is not None and seq == last + 1) or (
+                    seq is None and not self._numbered and self._started
+                )
+                if (in_order and text is not None and type(delta) is str and not text.done
+                        and not text.item.done
+                        and (text.part is None or not text.part.done)):  # fmt: skip
+                    self._last_seq = seq if seq is not None else last
+                    text.pieces.append(delta)
+                    return
         if name == n.KEEPALIVE:
             self._keepalive(payload)
             return
