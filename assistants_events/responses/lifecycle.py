@@ -226,6 +226,7 @@ class ResponsesLifecycle:
         self._responses: dict[str, str | None] = {}
         self._items: dict[str, _Item] = {}
         self._by_index: dict[int, str] = {}
+        self._response_id: str | None = None
         self._parts: dict[_Key, _Part] = {}
         self._texts: dict[_Key, _Text] = {}
         self._handlers: dict[str, Callable[[str, dict[str, Any]], None]] = {
@@ -246,14 +247,17 @@ class ResponsesLifecycle:
     # ------------------------------------------------------------ per stream
 
     def begin(self, starting_after: int | None = None) -> None:
-        """A new stream body starts; `starting_after`: it resumes after that number."""
+        """A new stream body starts; `starting_after`: it resumes after that number
+        (the same response's stream, so the response it was about carries on)."""
+        resumed = starting_after is not None
         self._last_seq: int | None = starting_after
-        self._numbered = False
+        self._numbered = resumed
         self._unnumbered_reported = False
         self._started = False
-        self._resumed = starting_after is not None
+        self._resumed = resumed
         self._terminal: str | None = None
-        self._response_id: str | None = None
+        if not resumed:
+            self._response_id = None
         self._reported: set[str] = set()
         self.error: dict[str, Any] | None = None
         """The payload of the `error` event of this stream, if one came (flattened)."""
