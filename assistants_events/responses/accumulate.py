@@ -167,10 +167,12 @@ class Accumulator:
 
     # ------------------------------------------------------------------ folding
 
-    def begin(self) -> None:
-        """A new stream body starts: `done` is about it."""
+    def begin(self, resumed: bool = False) -> None:
+        """A new stream body starts: `done` is about it.  `resumed`: it continues the
+        dropped stream of the same response."""
         self.done = False
-        self._stream_response = None
+        if not resumed:
+            self._stream_response = None
 
     def add(self, name: str, payload: Any) -> ItemBuilder | None:
         """Fold one event; the builder of the item it concerns, or None."""
@@ -178,7 +180,10 @@ class Accumulator:
             return None
         stream = TEXT_BY_DELTA.get(name)
         if stream is not None:
-            builder = self._builder(payload, name)
+            item_id = payload.get("item_id")
+            builder = self._items.get(item_id) if type(item_id) is str else None
+            if builder is None:
+                builder = self._builder(payload, name)
             index = _index_of(payload, stream)
             if stream.container == "summary":
                 builder.parts.setdefault(("summary", index), {"type": "summary_text"})
