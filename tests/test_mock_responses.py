@@ -509,3 +509,56 @@ async def test_sdk_retries_through_an_http_error_storm(
     response = await sdk.responses.create(model="gpt-4.1", input="x")
     assert response.status == "completed"
     assert server.requests.count(("POST", "/v1/responses")) == 3
+
+
+async def test_sdk_parses_retrieve_input_items_and_delete(
+    sdk: openai.AsyncOpenAI,
+) -> None:
+    created = await sdk.responses.create(model="gpt-4.1", input="keep me")
+    retrieved = await sdk.responses.retrieve(created.id)
+    items = await sdk.responses.input_items.list(created.id)
+    await sdk.responses.delete(created.id)
+    assert retrieved.output_text == "Echo: keep me"
+    assert [item.type for item in items.data] == ["message"]
+    with pytest.raises(openai.NotFoundError):
+        await sdk.responses.retrieve(created.id)
+
+
+async def test_sdk_stream_helper_replays_a_background_response_by_id(
+    sdk: openai.AsyncOpenAI,
+) -> None:
+    created = await sdk.responses.create(model="gpt-4.1", input="again", background=True)
+    async with sdk.responses.stream(response_id=created.id) as events:
+        final = await events.get_final_response()
+    assert final.output_text == "Echo: again"
+
+
+async def test_sdk_conversation_flow(sdk: openai.AsyncOpenAI) -> None:
+    conversation = await sdk.conversations.create()
+    await sdk.responses.create(model="gpt-4.1", input="one", conversation=conversation.id)
+    second = await sdk.responses.create(model="gpt-4.1", input="two",
+                                        conversation=conversation.id)  # fmt: skip
+    items = await sdk.conversations.items.list(conversation.id, order="asc")
+    assert second.conversation is not None and second.conversation.id == conversation.id
+    assert len(items.data) == 4
+
+
+async def test_response_objects_validate_strictly(server: MockAssistantsServer) -> None:
+    from openai.types.responses import Response
+
+    first = await weather_call(server)
+    _, second, _ = await call(server, "POST", "/responses", {
+        "model": "gpt-4.1", "previous_response_id": first["id"],
+        "input": [output(first["output"][0]["call_id"])],
+    })  # fmt: skip
+    for response in (first, second):
+        Response.model_validate(response, strict=True)
+
+
+async def test_close_ends_a_stalled_background_response() -> None:
+    server = await MockAssistantsServer(faults=Faults(stall_after=2, stall_seconds=3600)).start()
+    _, response, _ = await call(server, "POST", "/responses",
+                                {"model": "m", "input": "x", "background": True})  # fmt: skip
+    task = server.responses_api.store.responses[response["id"]].task
+    await server.close()
+    assert task is not None and task.done()
