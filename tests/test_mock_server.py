@@ -181,13 +181,6 @@ async def test_cancel_of_a_waiting_run_settles_it(server: MockAssistantsServer) 
             await client.cancel_run(thread.id, run.id)
 
 
-async def test_plugin_fixtures_give_a_bound_client(
-    ae_client: ae.AssistantsClient, ae_mock_server: MockAssistantsServer
-) -> None:
-    assert ae_client.base_url == ae_mock_server.url
-    assert (await ae_client.create_assistant("gpt-4o")).id.startswith("asst_")
-
-
 # -------------------------------------------------- strict like the API (issue 11)
 
 
