@@ -562,3 +562,11 @@ async def test_close_ends_a_stalled_background_response() -> None:
     task = server.responses_api.store.responses[response["id"]].task
     await server.close()
     assert task is not None and task.done()
+
+
+async def test_unknown_route_is_answered_in_the_api_error_shape(
+    server: MockAssistantsServer,
+) -> None:
+    status, answer, _ = await call(server, "POST", "/responsez", {"model": "m"})
+    assert status == 404
+    assert answer["error"]["message"] == "Invalid URL (POST /v1/responsez)"
