@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import typing
 from collections.abc import AsyncIterator
@@ -570,3 +571,43 @@ async def test_unknown_route_is_answered_in_the_api_error_shape(
     status, answer, _ = await call(server, "POST", "/responsez", {"model": "m"})
     assert status == 404
     assert answer["error"]["message"] == "Invalid URL (POST /v1/responsez)"
+
+
+async def test_sdk_stream_helper_with_starting_after_skips_what_was_seen(
+    sdk: openai.AsyncOpenAI,
+) -> None:
+    created = await sdk.responses.create(model="gpt-4.1", input="skip ahead", background=True)
+    async with sdk.responses.stream(response_id=created.id, starting_after=3) as events:
+        numbers = [event.sequence_number async for event in events]
+        final = await events.get_final_response()
+    assert numbers[0] == 4 and final.output_text == "Echo: skip ahead"
+
+
+async def test_resume_from_ahead_of_the_play_skips_until_there() -> None:
+    from assistants_events.testing.responses_store import ResponseState
+
+    state = ResponseState({"id": "resp_1", "status": "in_progress"}, [], [], Faults())
+    state.record(state.event("response.created"))
+    seen: list[int] = []
+
+    async def follow() -> None:
+        async for _, data in state.follow(after=2):
+            seen.append(data["sequence_number"])
+
+    task = asyncio.create_task(follow())
+    await asyncio.sleep(0)  # the follower waits at the end of a one-event log
+    for _ in range(4):
+        state.record(state.event("response.output_text.delta"))
+    state.finish()
+    await task
+    assert seen == [3, 4]
+
+
+async def test_a_script_that_raises_fails_the_response(server: MockAssistantsServer) -> None:
+    def broken(context: ModelContext) -> str:
+        raise RuntimeError("script bug")
+
+    async with MockAssistantsServer(script=broken) as broken_server:
+        events = await stream(broken_server, input="x")
+    assert names(events)[-1] == "response.failed"
+    assert "script bug" in events[-1][1]["response"]["error"]["message"]

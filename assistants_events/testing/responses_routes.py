@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -51,6 +52,8 @@ RESPONSES_PARAMS = frozenset({
 RESPONSES_CONFLICTS = (("previous_response_id", "conversation"),)
 
 CONVERSATION_PARAMS = frozenset({"items", "metadata"})
+
+log = logging.getLogger("assistants_events.mock")
 
 
 def _not_found(response_id: str) -> HTTPProblem:
@@ -143,7 +146,14 @@ class ResponsesRoutes:
         steps = self.store.play(state)
         try:
             while not state.cancel_requested.is_set():
-                step = next(steps, None)
+                try:
+                    step = next(steps, None)
+                except Exception as exc:  # a script that raises: the response fails, visibly
+                    log.exception("the mock model failed on response %s", state.id)
+                    error = {"code": "server_error", "message": f"The mock model raised {exc!r}"}
+                    for event in self.store.fail(state, error):
+                        state.record(event)
+                    break
                 if step is None:
                     break
                 if isinstance(step, Pause):

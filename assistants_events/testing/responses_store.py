@@ -109,13 +109,13 @@ class ResponseState:
     async def follow(self, after: int | None = None) -> Any:
         """The logged events with `sequence_number > after`, then the live ones, to the end."""
         index = 0
-        if after is not None:
-            while index < len(self.log) and self.log[index][1]["sequence_number"] <= after:
-                index += 1
         while True:
             while index < len(self.log):
-                yield self.log[index]
+                event = self.log[index]
                 index += 1
+                # `after` may be ahead of the play: those events are skipped as they come.
+                if after is None or event[1]["sequence_number"] > after:
+                    yield event
             if self.finished:
                 return
             await self._changed.wait()
@@ -311,6 +311,10 @@ class ResponsesStore:
     def _error(self, state: ResponseState, error: JSON) -> Iterator[Event]:
         yield state.event("error", code=error.get("code"), message=error.get("message", ""),
                           param=error.get("param"))  # fmt: skip
+        yield from self._fail(state, error)
+
+    def fail(self, state: ResponseState, error: JSON) -> Iterator[Event]:
+        """End a response as `failed` with `error` (`{"code", "message"}`)."""
         yield from self._fail(state, error)
 
     def _fail(self, state: ResponseState, error: JSON) -> Iterator[Event]:
