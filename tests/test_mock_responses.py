@@ -6,6 +6,7 @@ import asyncio
 import json
 import typing
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -611,3 +612,34 @@ async def test_a_script_that_raises_fails_the_response(server: MockAssistantsSer
         events = await stream(broken_server, input="x")
     assert names(events)[-1] == "response.failed"
     assert "script bug" in events[-1][1]["response"]["error"]["message"]
+
+
+GENUINE = Path(__file__).parent / "fixtures" / "genuine" / "responses"
+
+
+def shapes(events: list[dict[str, Any]]) -> dict[tuple[str, str], set[str]]:
+    """Field names per (event type, item type), without the optional `obfuscation`."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for data in events:
+        item = data.get("item") or {}
+        found.setdefault((data["type"], item.get("type", "")), set(data) - {"obfuscation"})
+        if item:
+            found.setdefault(("item", item["type"] + ":" + item["status"]), set(item))
+    return found
+
+
+@pytest.mark.parametrize(("recording", "body"), [
+    ("background_create_queued.sse", {"input": "a b c", "background": True}),
+    ("function_call_single_gpt51.sse", {"input": 'get_weather {"city": "X"}',
+                                        "tools": [WEATHER_TOOL]}),
+])  # fmt: skip
+async def test_event_fields_match_a_genuine_recording(
+    server: MockAssistantsServer, recording: str, body: dict[str, Any]
+) -> None:
+    genuine = shapes([
+        json.loads(e.data) for e in ae.SSEDecoder().feed((GENUINE / recording).read_bytes())
+        if e.data.startswith("{")
+    ])  # fmt: skip
+    mock = shapes([data for _, data in await stream(server, **body)])
+    assert set(genuine) == set(mock)
+    assert {key: mock[key] for key in genuine} == genuine

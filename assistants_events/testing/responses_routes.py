@@ -185,9 +185,6 @@ class ResponsesRoutes:
         if not isinstance(body.get("model"), str):
             raise HTTPProblem(400, "Missing required parameter: 'model'.",
                               code="missing_required_parameter", param="model")  # fmt: skip
-        if body.get("background") and body.get("store") is False:
-            raise HTTPProblem(400, "Background mode requires 'store' to be true.",
-                              code="invalid_value", param="store")  # fmt: skip
         faults = self.core.faults_for(request)
         if faults.run_outcome == "expired":
             raise HTTPProblem(400, "Faults.run_outcome 'expired' has no Responses equivalent: "

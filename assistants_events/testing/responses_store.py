@@ -62,6 +62,7 @@ class ResponseState:
     context: list[JSON]  # the items before this request's input
     faults: Faults
     stored: bool = True
+    obfuscate: bool = False  # deltas carry `obfuscation` padding, as streamed by default
     log: list[Event] = attrs.field(factory=list)
     finished: bool = False
     open_items: list[JSON] = attrs.field(factory=list)
@@ -139,6 +140,13 @@ def _text(content: Any) -> str:
             if isinstance(part, dict) and part.get("type") in ("input_text", "output_text")
         )
     return ""
+
+
+def _padding(state: ResponseState, delta: str) -> JSON:
+    """The `obfuscation` field of a streamed delta: padding that evens out delta sizes."""
+    if not state.obfuscate:
+        return {}
+    return {"obfuscation": "x" * max(1, 16 - len(delta))}
 
 
 def normalize_tools(tools: Any) -> list[JSON]:
@@ -241,13 +249,22 @@ class ResponsesStore:
             "parallel_tool_calls": body.get("parallel_tool_calls", True),
             "previous_response_id": body.get("previous_response_id"),
             "conversation": conversation, "reasoning": {"effort": None, "summary": None},
-            "service_tier": "default", "store": body.get("store", True),
-            "temperature": body.get("temperature", 1.0), "text": {"format": {"type": "text"}},
+            "service_tier": body.get("service_tier") or "default",
+            "store": body.get("store", True), "temperature": body.get("temperature", 1.0),
+            "text": {"format": {"type": "text"}, "verbosity": "medium"},
+            "frequency_penalty": 0.0, "presence_penalty": 0.0, "top_logprobs": 0,
+            "prompt_cache_key": body.get("prompt_cache_key"), "prompt_cache_retention": None,
+            "safety_identifier": body.get("safety_identifier"),
             "tool_choice": body.get("tool_choice", "auto"), "tools": tools,
             "top_p": body.get("top_p", 1.0), "truncation": body.get("truncation", "disabled"),
             "usage": None, "user": body.get("user"), "metadata": body.get("metadata") or {},
         }  # fmt: skip
-        state = ResponseState(obj, input_items, context, faults, stored=obj["store"] is not False)
+        # A background response stays retrievable even with store=false (genuine
+        # recordings show the pair accepted): resume and cancel need it.
+        stored = obj["store"] is not False or background
+        state = ResponseState(obj, input_items, context, faults, stored=stored)
+        options = body.get("stream_options") or {}
+        state.obfuscate = bool(body.get("stream")) and options.get("include_obfuscation", True)
         self.responses[state.id] = state
         return state
 
@@ -350,7 +367,8 @@ class ResponsesStore:
         yield state.event("response.content_part.added", **where, part=part)
         for piece in word_pieces(text):
             part["text"] += piece
-            yield state.event("response.output_text.delta", **where, delta=piece, logprobs=[])
+            yield state.event("response.output_text.delta", **where, delta=piece, logprobs=[],
+                              **_padding(state, piece))  # fmt: skip
         yield state.event("response.output_text.done", **where, text=text, logprobs=[])
         yield state.event("response.content_part.done", **where, part=part)
         yield self._done(state, item, status)
@@ -363,9 +381,9 @@ class ResponsesStore:
         for start in range(0, len(arguments), 8):
             piece = arguments[start : start + 8]
             item["arguments"] += piece
-            yield state.event("response.function_call_arguments.delta", **where, delta=piece)
-        yield state.event("response.function_call_arguments.done", **where, name=name,
-                          arguments=arguments)  # fmt: skip
+            yield state.event("response.function_call_arguments.delta", **where, delta=piece,
+                              **_padding(state, piece))  # fmt: skip
+        yield state.event("response.function_call_arguments.done", **where, arguments=arguments)
         yield self._done(state, item, "completed")
 
     # ---------------------------------------------------------------- model
