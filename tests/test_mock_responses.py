@@ -643,3 +643,32 @@ async def test_event_fields_match_a_genuine_recording(
     mock = shapes([data for _, data in await stream(server, **body)])
     assert set(genuine) == set(mock)
     assert {key: mock[key] for key in genuine} == genuine
+
+
+async def test_nested_error_shape_is_what_the_sdk_raises_on(
+    sdk: openai.AsyncOpenAI, server: MockAssistantsServer
+) -> None:
+    server.inject(Faults(error_after=2, error_shape="nested"))
+    with pytest.raises(openai.APIError, match="server had an error"):
+        async for _ in await sdk.responses.create(model="gpt-4.1", input="x", stream=True):
+            pass
+
+
+async def test_max_output_tokens_cuts_the_answer_and_ends_incomplete(
+    server: MockAssistantsServer,
+) -> None:
+    words = " ".join(f"w{i}" for i in range(30))
+    events = await stream(server, input=words, max_output_tokens=16)
+    deltas = [d for n, d in events if n == "response.output_text.delta"]
+    response = events[-1][1]["response"]
+    assert len(deltas) == 16 and names(events)[-1] == "response.incomplete"
+    assert response["output"][0]["status"] == "incomplete"
+    for _, data in events:
+        validate_strictly(data)
+
+
+async def test_max_output_tokens_below_16_is_a_400(server: MockAssistantsServer) -> None:
+    status, answer, _ = await call(
+        server, "POST", "/responses", {"model": "m", "input": "x", "max_output_tokens": 5}
+    )
+    assert status == 400 and answer["error"]["code"] == "integer_below_min_value"

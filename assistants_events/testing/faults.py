@@ -28,6 +28,8 @@ class Faults:
     sends an `error` event then `response.failed`, `run_outcome` is `failed` or
     `incomplete` (`expired` has no Responses equivalent and is refused with a 400),
     and `out_of_order` sends `response.in_progress` after the event that follows it.
+    `error_shape="nested"` sends the `error` event as some genuine streams do,
+    `{"type": "error", "error": {...}}`, instead of the documented flat fields.
     """
 
     drop_after: int | None = None
@@ -46,6 +48,7 @@ class Faults:
         }
     )
     run_outcome: Literal["failed", "expired", "incomplete"] | None = None
+    error_shape: Literal["flat", "nested"] = "flat"
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> Faults:

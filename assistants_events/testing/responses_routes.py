@@ -185,6 +185,12 @@ class ResponsesRoutes:
         if not isinstance(body.get("model"), str):
             raise HTTPProblem(400, "Missing required parameter: 'model'.",
                               code="missing_required_parameter", param="model")  # fmt: skip
+        limit = body.get("max_output_tokens")
+        if limit is not None and (not isinstance(limit, int) or limit < 16):
+            message = ("Invalid 'max_output_tokens': integer below minimum value. "
+                       f"Expected a value >= 16, but got {limit!r} instead.")  # fmt: skip
+            raise HTTPProblem(400, message, code="integer_below_min_value",
+                              param="max_output_tokens")  # fmt: skip
         faults = self.core.faults_for(request)
         if faults.run_outcome == "expired":
             raise HTTPProblem(400, "Faults.run_outcome 'expired' has no Responses equivalent: "

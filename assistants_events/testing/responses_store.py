@@ -322,12 +322,19 @@ class ResponsesStore:
                 yield from self._call(state, plan.name, plan.arguments_json())
         else:
             yield from self._message(state, reply.text)
+        if response["incomplete_details"] is not None:
+            response.update(status="incomplete", usage=self._usage(state))
+            yield state.event("response.incomplete", response=response)
+            return
         response.update(status="completed", completed_at=now(), usage=self._usage(state))
         yield state.event("response.completed", response=response)
 
     def _error(self, state: ResponseState, error: JSON) -> Iterator[Event]:
-        yield state.event("error", code=error.get("code"), message=error.get("message", ""),
-                          param=error.get("param"))  # fmt: skip
+        if state.faults.error_shape == "nested":
+            yield state.event("error", error=error)
+        else:
+            yield state.event("error", code=error.get("code"), message=error.get("message", ""),
+                              param=error.get("param"))  # fmt: skip
         yield from self._fail(state, error)
 
     def fail(self, state: ResponseState, error: JSON) -> Iterator[Event]:
@@ -357,6 +364,13 @@ class ResponsesStore:
     def _message(
         self, state: ResponseState, text: str, status: str = "completed"
     ) -> Iterator[Event]:
+        pieces = word_pieces(text)
+        limit = state.json.get("max_output_tokens")
+        if isinstance(limit, int) and len(pieces) > limit:
+            # One piece is one token here: the answer stops at the limit, as the API's does.
+            pieces, status = pieces[:limit], "incomplete"
+            text = "".join(pieces)
+            state.json["incomplete_details"] = {"reason": "max_output_tokens"}
         item: JSON = {"id": self.new_id("msg"), "type": "message", "status": "in_progress",
                       "role": "assistant", "content": []}  # fmt: skip
         yield self._add(state, item)
@@ -365,7 +379,7 @@ class ResponsesStore:
         part: JSON = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
         item["content"].append(part)
         yield state.event("response.content_part.added", **where, part=part)
-        for piece in word_pieces(text):
+        for piece in pieces:
             part["text"] += piece
             yield state.event("response.output_text.delta", **where, delta=piece, logprobs=[],
                               **_padding(state, piece))  # fmt: skip
