@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import typing
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -509,3 +511,164 @@ async def test_sdk_retries_through_an_http_error_storm(
     response = await sdk.responses.create(model="gpt-4.1", input="x")
     assert response.status == "completed"
     assert server.requests.count(("POST", "/v1/responses")) == 3
+
+
+async def test_sdk_parses_retrieve_input_items_and_delete(
+    sdk: openai.AsyncOpenAI,
+) -> None:
+    created = await sdk.responses.create(model="gpt-4.1", input="keep me")
+    retrieved = await sdk.responses.retrieve(created.id)
+    items = await sdk.responses.input_items.list(created.id)
+    await sdk.responses.delete(created.id)
+    assert retrieved.output_text == "Echo: keep me"
+    assert [item.type for item in items.data] == ["message"]
+    with pytest.raises(openai.NotFoundError):
+        await sdk.responses.retrieve(created.id)
+
+
+async def test_sdk_stream_helper_replays_a_background_response_by_id(
+    sdk: openai.AsyncOpenAI,
+) -> None:
+    created = await sdk.responses.create(model="gpt-4.1", input="again", background=True)
+    async with sdk.responses.stream(response_id=created.id) as events:
+        final = await events.get_final_response()
+    assert final.output_text == "Echo: again"
+
+
+async def test_sdk_conversation_flow(sdk: openai.AsyncOpenAI) -> None:
+    conversation = await sdk.conversations.create()
+    await sdk.responses.create(model="gpt-4.1", input="one", conversation=conversation.id)
+    second = await sdk.responses.create(model="gpt-4.1", input="two",
+                                        conversation=conversation.id)  # fmt: skip
+    items = await sdk.conversations.items.list(conversation.id, order="asc")
+    assert second.conversation is not None and second.conversation.id == conversation.id
+    assert len(items.data) == 4
+
+
+async def test_response_objects_validate_strictly(server: MockAssistantsServer) -> None:
+    from openai.types.responses import Response
+
+    first = await weather_call(server)
+    _, second, _ = await call(server, "POST", "/responses", {
+        "model": "gpt-4.1", "previous_response_id": first["id"],
+        "input": [output(first["output"][0]["call_id"])],
+    })  # fmt: skip
+    for response in (first, second):
+        Response.model_validate(response, strict=True)
+
+
+async def test_close_ends_a_stalled_background_response() -> None:
+    server = await MockAssistantsServer(faults=Faults(stall_after=2, stall_seconds=3600)).start()
+    _, response, _ = await call(server, "POST", "/responses",
+                                {"model": "m", "input": "x", "background": True})  # fmt: skip
+    task = server.responses_api.store.responses[response["id"]].task
+    await server.close()
+    assert task is not None and task.done()
+
+
+async def test_unknown_route_is_answered_in_the_api_error_shape(
+    server: MockAssistantsServer,
+) -> None:
+    status, answer, _ = await call(server, "POST", "/responsez", {"model": "m"})
+    assert status == 404
+    assert answer["error"]["message"] == "Invalid URL (POST /v1/responsez)"
+
+
+async def test_sdk_stream_helper_with_starting_after_skips_what_was_seen(
+    sdk: openai.AsyncOpenAI,
+) -> None:
+    created = await sdk.responses.create(model="gpt-4.1", input="skip ahead", background=True)
+    async with sdk.responses.stream(response_id=created.id, starting_after=3) as events:
+        numbers = [event.sequence_number async for event in events]
+        final = await events.get_final_response()
+    assert numbers[0] == 4 and final.output_text == "Echo: skip ahead"
+
+
+async def test_resume_from_ahead_of_the_play_skips_until_there() -> None:
+    from assistants_events.testing.responses_store import ResponseState
+
+    state = ResponseState({"id": "resp_1", "status": "in_progress"}, [], [], Faults())
+    state.record(state.event("response.created"))
+    seen: list[int] = []
+
+    async def follow() -> None:
+        async for _, data in state.follow(after=2):
+            seen.append(data["sequence_number"])
+
+    task = asyncio.create_task(follow())
+    await asyncio.sleep(0)  # the follower waits at the end of a one-event log
+    for _ in range(4):
+        state.record(state.event("response.output_text.delta"))
+    state.finish()
+    await task
+    assert seen == [3, 4]
+
+
+async def test_a_script_that_raises_fails_the_response(server: MockAssistantsServer) -> None:
+    def broken(context: ModelContext) -> str:
+        raise RuntimeError("script bug")
+
+    async with MockAssistantsServer(script=broken) as broken_server:
+        events = await stream(broken_server, input="x")
+    assert names(events)[-1] == "response.failed"
+    assert "script bug" in events[-1][1]["response"]["error"]["message"]
+
+
+GENUINE = Path(__file__).parent / "fixtures" / "genuine" / "responses"
+
+
+def shapes(events: list[dict[str, Any]]) -> dict[tuple[str, str], set[str]]:
+    """Field names per (event type, item type), without the optional `obfuscation`."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for data in events:
+        item = data.get("item") or {}
+        found.setdefault((data["type"], item.get("type", "")), set(data) - {"obfuscation"})
+        if item:
+            found.setdefault(("item", item["type"] + ":" + item["status"]), set(item))
+    return found
+
+
+@pytest.mark.parametrize(("recording", "body"), [
+    ("background_create_queued.sse", {"input": "a b c", "background": True}),
+    ("function_call_single_gpt51.sse", {"input": 'get_weather {"city": "X"}',
+                                        "tools": [WEATHER_TOOL]}),
+])  # fmt: skip
+async def test_event_fields_match_a_genuine_recording(
+    server: MockAssistantsServer, recording: str, body: dict[str, Any]
+) -> None:
+    genuine = shapes([
+        json.loads(e.data) for e in ae.SSEDecoder().feed((GENUINE / recording).read_bytes())
+        if e.data.startswith("{")
+    ])  # fmt: skip
+    mock = shapes([data for _, data in await stream(server, **body)])
+    assert set(genuine) == set(mock)
+    assert {key: mock[key] for key in genuine} == genuine
+
+
+async def test_nested_error_shape_is_what_the_sdk_raises_on(
+    sdk: openai.AsyncOpenAI, server: MockAssistantsServer
+) -> None:
+    server.inject(Faults(error_after=2, error_shape="nested"))
+    with pytest.raises(openai.APIError, match="server had an error"):
+        async for _ in await sdk.responses.create(model="gpt-4.1", input="x", stream=True):
+            pass
+
+
+async def test_max_output_tokens_cuts_the_answer_and_ends_incomplete(
+    server: MockAssistantsServer,
+) -> None:
+    words = " ".join(f"w{i}" for i in range(30))
+    events = await stream(server, input=words, max_output_tokens=16)
+    deltas = [d for n, d in events if n == "response.output_text.delta"]
+    response = events[-1][1]["response"]
+    assert len(deltas) == 16 and names(events)[-1] == "response.incomplete"
+    assert response["output"][0]["status"] == "incomplete"
+    for _, data in events:
+        validate_strictly(data)
+
+
+async def test_max_output_tokens_below_16_is_a_400(server: MockAssistantsServer) -> None:
+    status, answer, _ = await call(
+        server, "POST", "/responses", {"model": "m", "input": "x", "max_output_tokens": 5}
+    )
+    assert status == 400 and answer["error"]["code"] == "integer_below_min_value"

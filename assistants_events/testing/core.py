@@ -255,6 +255,10 @@ class ServerCore:
                                       type_=type_, headers=headers)  # fmt: skip
         try:
             return await handler(request)
+        except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as unrouted:
+            if request.match_info.route.resource is not None:
+                raise  # a route's own 404: not ours to reshape
+            return error_response(unrouted.status, f"Invalid URL ({request.method} {request.path})")
         except HTTPProblem as problem:
             return error_response(
                 problem.status, problem.message, code=problem.code, param=problem.param

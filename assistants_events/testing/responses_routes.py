@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -51,6 +52,8 @@ RESPONSES_PARAMS = frozenset({
 RESPONSES_CONFLICTS = (("previous_response_id", "conversation"),)
 
 CONVERSATION_PARAMS = frozenset({"items", "metadata"})
+
+log = logging.getLogger("assistants_events.mock")
 
 
 def _not_found(response_id: str) -> HTTPProblem:
@@ -143,7 +146,14 @@ class ResponsesRoutes:
         steps = self.store.play(state)
         try:
             while not state.cancel_requested.is_set():
-                step = next(steps, None)
+                try:
+                    step = next(steps, None)
+                except Exception as exc:  # a script that raises: the response fails, visibly
+                    log.exception("the mock model failed on response %s", state.id)
+                    error = {"code": "server_error", "message": f"The mock model raised {exc!r}"}
+                    for event in self.store.fail(state, error):
+                        state.record(event)
+                    break
                 if step is None:
                     break
                 if isinstance(step, Pause):
@@ -175,9 +185,12 @@ class ResponsesRoutes:
         if not isinstance(body.get("model"), str):
             raise HTTPProblem(400, "Missing required parameter: 'model'.",
                               code="missing_required_parameter", param="model")  # fmt: skip
-        if body.get("background") and body.get("store") is False:
-            raise HTTPProblem(400, "Background mode requires 'store' to be true.",
-                              code="invalid_value", param="store")  # fmt: skip
+        limit = body.get("max_output_tokens")
+        if limit is not None and (not isinstance(limit, int) or limit < 16):
+            message = ("Invalid 'max_output_tokens': integer below minimum value. "
+                       f"Expected a value >= 16, but got {limit!r} instead.")  # fmt: skip
+            raise HTTPProblem(400, message, code="integer_below_min_value",
+                              param="max_output_tokens")  # fmt: skip
         faults = self.core.faults_for(request)
         if faults.run_outcome == "expired":
             raise HTTPProblem(400, "Faults.run_outcome 'expired' has no Responses equivalent: "

@@ -62,6 +62,7 @@ class ResponseState:
     context: list[JSON]  # the items before this request's input
     faults: Faults
     stored: bool = True
+    obfuscate: bool = False  # deltas carry `obfuscation` padding, as streamed by default
     log: list[Event] = attrs.field(factory=list)
     finished: bool = False
     open_items: list[JSON] = attrs.field(factory=list)
@@ -109,13 +110,13 @@ class ResponseState:
     async def follow(self, after: int | None = None) -> Any:
         """The logged events with `sequence_number > after`, then the live ones, to the end."""
         index = 0
-        if after is not None:
-            while index < len(self.log) and self.log[index][1]["sequence_number"] <= after:
-                index += 1
         while True:
             while index < len(self.log):
-                yield self.log[index]
+                event = self.log[index]
                 index += 1
+                # `after` may be ahead of the play: those events are skipped as they come.
+                if after is None or event[1]["sequence_number"] > after:
+                    yield event
             if self.finished:
                 return
             await self._changed.wait()
@@ -139,6 +140,13 @@ def _text(content: Any) -> str:
             if isinstance(part, dict) and part.get("type") in ("input_text", "output_text")
         )
     return ""
+
+
+def _padding(state: ResponseState, delta: str) -> JSON:
+    """The `obfuscation` field of a streamed delta: padding that evens out delta sizes."""
+    if not state.obfuscate:
+        return {}
+    return {"obfuscation": "x" * max(1, 16 - len(delta))}
 
 
 def normalize_tools(tools: Any) -> list[JSON]:
@@ -241,13 +249,22 @@ class ResponsesStore:
             "parallel_tool_calls": body.get("parallel_tool_calls", True),
             "previous_response_id": body.get("previous_response_id"),
             "conversation": conversation, "reasoning": {"effort": None, "summary": None},
-            "service_tier": "default", "store": body.get("store", True),
-            "temperature": body.get("temperature", 1.0), "text": {"format": {"type": "text"}},
+            "service_tier": body.get("service_tier") or "default",
+            "store": body.get("store", True), "temperature": body.get("temperature", 1.0),
+            "text": {"format": {"type": "text"}, "verbosity": "medium"},
+            "frequency_penalty": 0.0, "presence_penalty": 0.0, "top_logprobs": 0,
+            "prompt_cache_key": body.get("prompt_cache_key"), "prompt_cache_retention": None,
+            "safety_identifier": body.get("safety_identifier"),
             "tool_choice": body.get("tool_choice", "auto"), "tools": tools,
             "top_p": body.get("top_p", 1.0), "truncation": body.get("truncation", "disabled"),
             "usage": None, "user": body.get("user"), "metadata": body.get("metadata") or {},
         }  # fmt: skip
-        state = ResponseState(obj, input_items, context, faults, stored=obj["store"] is not False)
+        # A background response stays retrievable even with store=false (genuine
+        # recordings show the pair accepted): resume and cancel need it.
+        stored = obj["store"] is not False or background
+        state = ResponseState(obj, input_items, context, faults, stored=stored)
+        options = body.get("stream_options") or {}
+        state.obfuscate = bool(body.get("stream")) and options.get("include_obfuscation", True)
         self.responses[state.id] = state
         return state
 
@@ -305,12 +322,23 @@ class ResponsesStore:
                 yield from self._call(state, plan.name, plan.arguments_json())
         else:
             yield from self._message(state, reply.text)
+        if response["incomplete_details"] is not None:
+            response.update(status="incomplete", usage=self._usage(state))
+            yield state.event("response.incomplete", response=response)
+            return
         response.update(status="completed", completed_at=now(), usage=self._usage(state))
         yield state.event("response.completed", response=response)
 
     def _error(self, state: ResponseState, error: JSON) -> Iterator[Event]:
-        yield state.event("error", code=error.get("code"), message=error.get("message", ""),
-                          param=error.get("param"))  # fmt: skip
+        if state.faults.error_shape == "nested":
+            yield state.event("error", error=error)
+        else:
+            yield state.event("error", code=error.get("code"), message=error.get("message", ""),
+                              param=error.get("param"))  # fmt: skip
+        yield from self._fail(state, error)
+
+    def fail(self, state: ResponseState, error: JSON) -> Iterator[Event]:
+        """End a response as `failed` with `error` (`{"code", "message"}`)."""
         yield from self._fail(state, error)
 
     def _fail(self, state: ResponseState, error: JSON) -> Iterator[Event]:
@@ -336,6 +364,13 @@ class ResponsesStore:
     def _message(
         self, state: ResponseState, text: str, status: str = "completed"
     ) -> Iterator[Event]:
+        pieces = word_pieces(text)
+        limit = state.json.get("max_output_tokens")
+        if isinstance(limit, int) and len(pieces) > limit:
+            # One piece is one token here: the answer stops at the limit, as the API's does.
+            pieces, status = pieces[:limit], "incomplete"
+            text = "".join(pieces)
+            state.json["incomplete_details"] = {"reason": "max_output_tokens"}
         item: JSON = {"id": self.new_id("msg"), "type": "message", "status": "in_progress",
                       "role": "assistant", "content": []}  # fmt: skip
         yield self._add(state, item)
@@ -344,9 +379,10 @@ class ResponsesStore:
         part: JSON = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
         item["content"].append(part)
         yield state.event("response.content_part.added", **where, part=part)
-        for piece in word_pieces(text):
+        for piece in pieces:
             part["text"] += piece
-            yield state.event("response.output_text.delta", **where, delta=piece, logprobs=[])
+            yield state.event("response.output_text.delta", **where, delta=piece, logprobs=[],
+                              **_padding(state, piece))  # fmt: skip
         yield state.event("response.output_text.done", **where, text=text, logprobs=[])
         yield state.event("response.content_part.done", **where, part=part)
         yield self._done(state, item, status)
@@ -359,9 +395,9 @@ class ResponsesStore:
         for start in range(0, len(arguments), 8):
             piece = arguments[start : start + 8]
             item["arguments"] += piece
-            yield state.event("response.function_call_arguments.delta", **where, delta=piece)
-        yield state.event("response.function_call_arguments.done", **where, name=name,
-                          arguments=arguments)  # fmt: skip
+            yield state.event("response.function_call_arguments.delta", **where, delta=piece,
+                              **_padding(state, piece))  # fmt: skip
+        yield state.event("response.function_call_arguments.done", **where, arguments=arguments)
         yield self._done(state, item, "completed")
 
     # ---------------------------------------------------------------- model
