@@ -195,6 +195,9 @@ class _Drive:
         self.response_id: str | None = None
         self.stream: RunStream | None = None
         self.opening: asyncio.Future[RunStream] | None = None
+        # Whether the handler reads the current stream: until it does, its lifecycle
+        # still names the previous round's response.
+        self.reading = False
 
     # ------------------------------------------------------------ the loop
 
@@ -250,6 +253,7 @@ class _Drive:
         while True:
             try:
                 stream = await self.open(opener)
+                self.reading = True
                 result = await self.handler.consume(stream)
                 if not result.done:  # a lenient handler let a cut body pass
                     raise IncompleteStream(self.learn_id() or "(unknown response)",
@@ -308,6 +312,7 @@ class _Drive:
         in flight must not lose the stream that names the response, or it could not
         be cancelled (`stop` waits for it).
         """
+        self.reading = False
         opening = asyncio.ensure_future(start())
         self.opening = opening
         stream = await asyncio.shield(opening)
@@ -323,7 +328,7 @@ class _Drive:
     def learn_id(self) -> str | None:
         """The id of the response streaming now, once an event named it."""
         state = self.handler.state
-        if isinstance(state, ResponsesState):
+        if self.reading and isinstance(state, ResponsesState):
             seen = state.lifecycle.response_id
             if seen is not None:
                 self.response_id = seen

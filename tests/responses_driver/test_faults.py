@@ -281,3 +281,51 @@ async def test_a_cancel_that_never_answers_is_abandoned_after_cancel_timeout() -
                                    cancel_timeout=0.05)  # fmt: skip
         assert caught.value.cancel_sent is False
         await ae.AssistantsClient.cancel_response(client, caught.value.response_id or "")
+
+
+async def test_cancel_during_the_next_rounds_create_cancels_that_response() -> None:
+    reached, release = anyio.Event(), anyio.Event()
+
+    async with served(script=[ONE_CITY, "s l o w l y done"],
+                      faults=Faults(delta_delay=0.01)) as (server, _):  # fmt: skip
+
+        class SecondOpenWaits(ae.AssistantsClient):
+            opened = 0
+
+            async def stream_response(self, **params: Any) -> ae.RunStream:
+                stream = await super().stream_response(**params)
+                self.opened += 1
+                if self.opened == 2:  # the answer to the tool call is created; we wait
+                    reached.set()
+                    await release.wait()
+                return stream
+
+        async with SecondOpenWaits(KEY, server.url) as client:
+            task = asyncio.create_task(
+                Weather().respond(client, model="gpt-4.1", input="x", background=True)
+            )
+            with anyio.fail_after(10):
+                await reached.wait()
+            task.cancel()
+            release.set()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            first, second = server.responses
+            assert server.cancelled == [second]
+            assert await wait_status(server, second, "cancelled") == "cancelled"
+            assert server.responses[first]["status"] == "completed"
+
+
+async def test_a_failed_create_in_the_next_round_is_not_taken_for_a_drop() -> None:
+    async with served(script=[ONE_CITY, "done"]) as (server, client):
+
+        class FailSecond(Weather):
+            async def call_tools(self, calls: list[ae.ToolCallRequest]) -> list[ae.ToolOutput]:
+                server.fail_next(3, 500, paths=("/responses",))  # the create and its retries
+                return await super().call_tools(calls)
+
+        with pytest.raises(ae.InternalServerError) as caught:
+            await FailSecond().respond(client, model="gpt-4.1", input="x", background=True)
+    assert len(server.responses) == 1  # the second create never got through
+    assert caught.value.response_id is None and not caught.value.cancel_sent
+    assert [m for m, p in server.requests if m == "GET"] == []  # nothing was "resumed"
