@@ -1,9 +1,10 @@
 """The Responses API's endpoints, on the generic `Transport`.
 
 `create_response` / `stream_response` take the API's body parameters by their
-API names: the common ones explicitly (so a typo is a `TypeError`, not a 400
-from the server), any other through `**extra`.  A parameter left `None` is not
-sent.  Requests are retried like every other (never once a stream started).
+API names: the common ones explicitly (typed and documented), any other through
+`**extra` (a name the server does not know comes back as a `BadRequestError`
+naming it).  A parameter left `None` is not sent.  Requests are retried like
+every other (never once a stream started).
 """
 
 from __future__ import annotations
