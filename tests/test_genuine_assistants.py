@@ -41,6 +41,12 @@ EXPECTED: dict[str, Expect] = {
     "azure_submit_tool_outputs_stream.sse": Expect("completed", "12:30 PM on October 10th", 1),
     "azure_agents_asset_submit_stream.sse": Expect("requires_action", "", 3),
     "azure_mcp_submit_tool_approval.sse": Expect("requires_action", "", 1),
+    "azure_bing_grounding_url_citation.sse": Expect(
+        "completed", "exemplifying deep mathematical beauty", 1
+    ),
+    "azure_code_interpreter.sse": Expect("completed", "Augmented Reality Interface", 1),
+    "azure_net_function_args_stream.sse": Expect("requires_action", "", 1),
+    "azure_net_submit_tool_outputs.sse": Expect("completed", "Seattle, WA is 70°F", 1),
 }
 
 
