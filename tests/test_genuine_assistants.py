@@ -59,7 +59,9 @@ def recording(name: str) -> bytes:
 
 
 def tool_call_count(result: ae.StreamResult) -> int:
-    return sum(len(getattr(step.step_details, "tool_calls", None) or []) for step in result.run_steps)
+    return sum(
+        len(getattr(step.step_details, "tool_calls", None) or []) for step in result.run_steps
+    )
 
 
 async def in_chunks(body: bytes, size: int):  # type: ignore[no-untyped-def]
