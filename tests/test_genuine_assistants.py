@@ -47,6 +47,9 @@ EXPECTED: dict[str, Expect] = {
     "azure_code_interpreter.sse": Expect("completed", "Augmented Reality Interface", 1),
     "azure_net_function_args_stream.sse": Expect("requires_action", "", 1),
     "azure_net_submit_tool_outputs.sse": Expect("completed", "Seattle, WA is 70°F", 1),
+    "azure_ai_search_url_citation.sse": Expect("completed", "20°F to 60°F (-6°C to 15°C)", 1),
+    "openai_dotnet_function_call_requires_action_2.sse": Expect("requires_action", "", 1),
+    "openai_dotnet_submit_tool_outputs_2.sse": Expect("completed", "Comfortable sandals", 1),
 }
 
 
