@@ -1,0 +1,94 @@
+"""Genuine Assistants streams, recorded by other projects' test suites, pass strict mode.
+
+Every file under `tests/fixtures/genuine/assistants/` is an SSE body a real server
+sent (api.openai.com or Azure AI Foundry agents), copied byte for byte from a public
+recording; `PROVENANCE.md` there says where each came from. The rule they enforce:
+strict means impossible, not unusual, so a strict handler must consume every one of
+them and arrive at what the recording shows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+import pytest
+
+import assistants_events as ae
+
+GENUINE = Path(__file__).parent / "fixtures" / "genuine" / "assistants"
+
+
+@attrs.frozen
+class Expect:
+    """What a recording shows: the run's last status, a piece of its text, its tool calls."""
+
+    status: str
+    text: str
+    tool_calls: int
+
+
+# One row per recording; `text` is "" where the stream carries no assistant text,
+# `tool_calls` counts the calls in every run step the stream showed.
+EXPECTED: dict[str, Expect] = {
+    "openai_dotnet_streaming_text.sse": Expect("completed", "How can I assist you today?", 0),
+    "openai_dotnet_function_call_requires_action.sse": Expect("requires_action", "", 1),
+    "openai_dotnet_submit_tool_outputs.sse": Expect("completed", "warm and sunny outside", 1),
+    "openai_dotnet_file_search_citation.sse": Expect(
+        "completed", "Filip's favorite food is cake", 1
+    ),
+    "azure_function_call_requires_action.sse": Expect("requires_action", "", 1),
+    "azure_submit_tool_outputs_stream.sse": Expect("completed", "12:30 PM on October 10th", 1),
+    "azure_agents_asset_submit_stream.sse": Expect("requires_action", "", 3),
+    "azure_mcp_submit_tool_approval.sse": Expect("requires_action", "", 1),
+    "azure_bing_grounding_url_citation.sse": Expect(
+        "completed", "exemplifying deep mathematical beauty", 1
+    ),
+    "azure_code_interpreter.sse": Expect("completed", "Augmented Reality Interface", 1),
+    "azure_net_function_args_stream.sse": Expect("requires_action", "", 1),
+    "azure_net_submit_tool_outputs.sse": Expect("completed", "Seattle, WA is 70°F", 1),
+    "azure_ai_search_url_citation.sse": Expect("completed", "20°F to 60°F (-6°C to 15°C)", 1),
+    "openai_dotnet_function_call_requires_action_2.sse": Expect("requires_action", "", 1),
+    "openai_dotnet_submit_tool_outputs_2.sse": Expect("completed", "Comfortable sandals", 1),
+}
+
+
+class H(ae.EventHandler):
+    strict = True
+
+
+def recording(name: str) -> bytes:
+    return (GENUINE / name).read_bytes()
+
+
+def tool_call_count(result: ae.StreamResult) -> int:
+    return sum(
+        len(getattr(step.step_details, "tool_calls", None) or []) for step in result.run_steps
+    )
+
+
+async def in_chunks(body: bytes, size: int):  # type: ignore[no-untyped-def]
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+
+
+def test_every_recording_has_one_expectation() -> None:
+    assert sorted(p.name for p in GENUINE.glob("*.sse")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+async def test_strict_handler_consumes_the_genuine_recording(name: str) -> None:
+    expect = EXPECTED[name]
+    result = await H().consume(recording(name))
+    assert result.done
+    assert result.run is not None and result.run.status == expect.status
+    assert expect.text in result.text
+    assert tool_call_count(result) == expect.tool_calls
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+async def test_recording_fed_in_7_byte_chunks_gives_the_same_result(name: str) -> None:
+    body = recording(name)
+    whole = await H().consume(body)
+    chunked = await H().consume(in_chunks(body, 7))
+    assert chunked == whole
