@@ -92,3 +92,59 @@ async def test_recording_fed_in_7_byte_chunks_gives_the_same_result(name: str) -
     whole = await H().consume(body)
     chunked = await H().consume(in_chunks(body, 7))
     assert chunked == whole
+
+
+# The quirks (see `assistants_events.assistants.lifecycle.QUIRKS`) each recording shows;
+# a recording not listed shows none.
+QUIRKS_SEEN: dict[str, list[str]] = {
+    "azure_mcp_submit_tool_approval.sse": ["created-again"],
+    "azure_agents_asset_submit_stream.sse": ["first-seen-finished"],
+    "azure_net_submit_tool_outputs.sse": ["first-seen-finished"],
+    "azure_submit_tool_outputs_stream.sse": ["first-seen-finished"],
+    "openai_dotnet_submit_tool_outputs.sse": ["first-seen-finished"],
+    "openai_dotnet_submit_tool_outputs_2.sse": ["first-seen-finished"],
+}
+
+
+class Counting(ae.EventHandler):
+    strict = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.quirks: list[ae.Quirk] = []
+
+    def on_quirk(self, quirk: ae.Quirk) -> None:
+        self.quirks.append(quirk)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+async def test_strict_handler_reports_the_recordings_quirks(name: str) -> None:
+    handler = Counting()
+    await handler.consume(recording(name))
+    assert [q.code for q in handler.quirks] == QUIRKS_SEEN.get(name, [])
+
+
+async def test_submit_stream_after_its_first_stream_shows_no_quirk() -> None:
+    handler = Counting()
+    await handler.consume(recording("openai_dotnet_function_call_requires_action.sse"))
+    result = await handler.consume(recording("openai_dotnet_submit_tool_outputs.sse"))
+    assert handler.quirks == []
+    assert result.run is not None and result.run.status == "completed"
+
+
+async def test_mcp_approval_stream_structures_with_no_subscriber_and_not_strict() -> None:
+    class Lenient(ae.EventHandler):
+        strict = False
+
+    result = await Lenient().consume(recording("azure_mcp_submit_tool_approval.sse"))
+    assert result.run is not None
+    assert [(c.type, c.name, c.server_label) for c in result.run.approval_calls] == [
+        ("mcp", "fetch_azure_rest_api_docs", "github")
+    ]
+
+
+async def test_genuine_usage_keeps_its_token_details() -> None:
+    result = await H().consume(recording("openai_dotnet_streaming_text.sse"))
+    assert result.run is not None and result.run.usage is not None
+    assert (result.run.usage.cached_tokens, result.run.usage.reasoning_tokens) == (0, 0)
+    assert all(step.expires_at is not None for step in result.run_steps)
