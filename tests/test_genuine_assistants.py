@@ -9,6 +9,7 @@ them and arrive at what the recording shows.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import attrs
@@ -148,3 +149,81 @@ async def test_genuine_usage_keeps_its_token_details() -> None:
     assert result.run is not None and result.run.usage is not None
     assert (result.run.usage.cached_tokens, result.run.usage.reasoning_tokens) == (0, 0)
     assert all(step.expires_at is not None for step in result.run_steps)
+
+
+# The continuation of the MCP approval run (same recording, entry 5) was not transcribed:
+# its one tool-output delta is ~100 KB. This is its event sequence, with the recorded
+# ids and statuses and a short output, so the three quirks it shows are exercised
+# after the genuine first stream. It is a shape, not a recording.
+def _continuation() -> bytes:
+    run = {"id": "run_0fDXYlzg8O7MxLrtymqVM1vA", "object": "thread.run"}
+    step = {"id": "step_7jfuPl8FrQS3e4WxkFofjyJW", "object": "thread.run.step"}
+    call = {
+        "id": "call_7xWS61tAxJO9euluKVIX5aJH",
+        "type": "mcp",
+        "arguments": "{}",
+        "name": "fetch_azure_rest_api_docs",
+        "server_label": "github",
+        "output": None,
+    }
+    message = {
+        "id": "msg_A09KKFyiaqCdVDQc07FhkMWf",
+        "object": "thread.message",
+        "role": "assistant",
+    }
+    text = {
+        "type": "text",
+        "text": {"value": "The Azure REST API specifications", "annotations": []},
+    }
+    writer = {
+        "id": "step_MqHLF6iY4P6pIuigLIRDCSwz",
+        "object": "thread.run.step",
+        "step_details": {
+            "type": "message_creation",
+            "message_creation": {"message_id": message["id"]},
+        },
+    }
+    events: list[tuple[str, object]] = [
+        ("thread.run.step.completed", {**step, "status": "completed", "step_details": {
+            "type": "tool_calls", "tool_calls": [call]}}),
+        ("thread.run.queued", {**run, "status": "queued"}),
+        ("thread.run.created", {**run, "status": "queued"}),
+        ("thread.run.queued", {**run, "status": "queued"}),
+        ("thread.run.in_progress", {**run, "status": "in_progress"}),
+        ("thread.run.step.delta", {"id": step["id"], "object": "thread.run.step.delta",
+                                   "delta": {"step_details": {"type": "tool_calls",
+                                   "tool_calls": [{"index": 0, "type": "mcp",
+                                                   "output": "# Azure/azure-rest-api-specs"}]}}}),
+        ("thread.run.step.created", {**writer, "status": "in_progress"}),
+        ("thread.message.created", {**message, "status": "in_progress", "content": []}),
+        ("thread.message.delta", {"id": message["id"], "object": "thread.message.delta",
+                                  "delta": {"content": [{"index": 0, **text}]}}),
+        ("thread.message.completed", {**message, "status": "in_progress",
+                                      "content": [text]}),
+        ("thread.run.step.completed", {**writer, "status": "completed"}),
+        ("thread.run.completed", {**run, "status": "completed"}),
+    ]  # fmt: skip
+    frames = [f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events]
+    return "".join([*frames, "event: done\ndata: [DONE]\n\n"]).encode()
+
+
+async def test_mcp_approval_continuation_shape_passes_strict_after_the_first_stream() -> None:
+    handler = Counting()
+    await handler.consume(recording("azure_mcp_submit_tool_approval.sse"))
+    result = await handler.consume(_continuation())
+    assert [q.code for q in handler.quirks] == [
+        "created-again", "created-again", "delta-after-completed", "status-differs-from-name",
+    ]  # fmt: skip
+    assert result.run is not None and result.run.status == "completed"
+    assert result.text == "The Azure REST API specifications"
+
+
+async def test_late_tool_output_delta_fills_the_completed_call_without_doubling_it() -> None:
+    handler = Counting()
+    await handler.consume(recording("azure_mcp_submit_tool_approval.sse"))
+    result = await handler.consume(_continuation())
+    mcp_step = next(s for s in result.run_steps if s.id == "step_7jfuPl8FrQS3e4WxkFofjyJW")
+    (call,) = mcp_step.step_details.tool_calls
+    assert (call["id"], call["output"]) == (
+        "call_7xWS61tAxJO9euluKVIX5aJH", "# Azure/azure-rest-api-specs",
+    )  # fmt: skip

@@ -189,7 +189,7 @@ class _StepBuilder(_Builder):
         if _has_content(details, "tool_calls") or not _has_content(
             self.parts.get("step_details"), "tool_calls"
         ):
-            self.parts = {"step_details": _copy_json(details)} if details is not None else {}
+            self.parts = {"step_details": _indexed(details)} if details is not None else {}
         self.version += 1
         self.event = name
 
@@ -213,6 +213,21 @@ class _StepBuilder(_Builder):
         out.setdefault("status", "in_progress")
         out.setdefault("step_details", {"type": "tool_calls", "tool_calls": []})
         return out
+
+
+def _indexed(details: Any) -> Any:
+    """A copy of a step's details whose tool calls carry their `index`.
+
+    A snapshot lists its calls without `index`; a delta arriving after it (Azure sends
+    an MCP tool's output after the step's `completed`) finds its call by that index.
+    """
+    details = _copy_json(details)
+    calls = details.get("tool_calls") if isinstance(details, dict) else None
+    if isinstance(calls, list):
+        for i, call in enumerate(calls):
+            if isinstance(call, dict):
+                call.setdefault("index", i)
+    return details
 
 
 @contextlib.contextmanager
