@@ -166,7 +166,8 @@ class Lifecycle:
     With `strict=True` (the default) a violation raises `InvalidTransition` (or
     `IncompleteStream` from `finish`); with `strict=False` it is passed to
     `on_violation` and the new status is accepted, so one bad event does not make
-    every later one look wrong too.
+    every later one look wrong too.  Quirks (`QUIRKS`) are accepted in both modes
+    and reported to `on_quirk`.
     """
 
     __slots__ = ("_status", "policy")
