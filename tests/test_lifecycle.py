@@ -304,3 +304,26 @@ def test_readme_prints_the_transition_tables_as_the_code_has_them() -> None:
         assert rows.keys() == table.keys(), title
         for status, targets in table.items():
             assert set(re.findall(r"`(\w+)`", rows[status])) == set(targets), (title, status)
+
+
+async def test_strict_handler_ends_a_run_incomplete_when_completed_says_so() -> None:
+    run = '{"id": "run_1", "object": "thread.run", "status": "%s"}'
+    body = "".join(
+        f"event: thread.run.{name}\ndata: {run % status}\n\n"
+        for name, status in (("created", "queued"), ("in_progress", "in_progress"),
+                             ("completed", "incomplete"))
+    ) + "event: done\ndata: [DONE]\n\n"  # fmt: skip
+    quirks: list[ae.Quirk] = []
+
+    class Strict(ae.EventHandler):
+        strict = True
+
+        def on_quirk(self, quirk: ae.Quirk) -> None:
+            quirks.append(quirk)
+
+    result = await Strict().consume(body.encode())
+    assert result.run is not None and result.run.status == "incomplete"
+    assert [str(q) for q in quirks] == [
+        "thread.run.completed run_1: the event name says 'completed', the data says "
+        "'incomplete' [status-differs-from-name]"
+    ]
