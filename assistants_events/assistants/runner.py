@@ -21,7 +21,7 @@ from ..errors import APIError, AssistantsEventsError, BadRequestError, Incomplet
 from ..handler import EventHandler
 from ..result import StreamResult
 from ..sse import SSEDecoder
-from ..tools import ToolOutput
+from ..tool_calls import ToolOutput
 from ..transport import RunStream
 from .client import AssistantsEndpoints as AssistantsClient
 from .lifecycle import TERMINAL
