@@ -672,3 +672,30 @@ async def test_max_output_tokens_below_16_is_a_400(server: MockAssistantsServer)
         server, "POST", "/responses", {"model": "m", "input": "x", "max_output_tokens": 5}
     )
     assert status == 400 and answer["error"]["code"] == "integer_below_min_value"
+
+
+@pytest.mark.parametrize("faults", [
+    Faults(error_after=3), Faults(error_after=5, error_shape="nested"),
+    Faults(keepalive_every=2), Faults(run_outcome="incomplete"),
+])  # fmt: skip
+async def test_faulty_streams_keep_sequence_numbers_gapless(
+    server: MockAssistantsServer, faults: Faults
+) -> None:
+    server.inject(faults)
+    events = await stream(server, input="one two three four")
+    assert [data["sequence_number"] for _, data in events] == list(range(len(events)))
+
+
+async def test_error_after_the_end_never_comes(server: MockAssistantsServer) -> None:
+    server.inject(Faults(error_after=100))
+    events = await stream(server, input="short")
+    assert names(events)[-1] == "response.completed" and "error" not in names(events)
+
+
+async def test_keepalive_events_come_between_the_others(server: MockAssistantsServer) -> None:
+    server.inject(Faults(keepalive_every=3))
+    events = await stream(server, input="one two three four")
+    kinds = names(events)
+    assert kinds.count("keepalive") == (len(kinds) - kinds.count("keepalive") - 1) // 3
+    assert kinds[-1] == "response.completed"
+    assert all(set(d) == {"type", "sequence_number"} for n, d in events if n == "keepalive")
