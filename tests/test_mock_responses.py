@@ -699,3 +699,24 @@ async def test_keepalive_events_come_between_the_others(server: MockAssistantsSe
     assert kinds.count("keepalive") == (len(kinds) - kinds.count("keepalive") - 1) // 3
     assert kinds[-1] == "response.completed"
     assert all(set(d) == {"type", "sequence_number"} for n, d in events if n == "keepalive")
+
+
+async def test_calls_cut_off_by_a_cancel_need_no_output(server: MockAssistantsServer) -> None:
+    server.inject(Faults(stall_after=4, stall_seconds=60))
+    _, response, _ = await call(server, "POST", "/responses", {
+        "model": "m", "input": 'get_weather {"city": "Oslo"}', "tools": [WEATHER_TOOL],
+        "background": True,
+    })  # fmt: skip
+    rid = response["id"]
+    async for name, _ in server.responses_api.store.responses[rid].follow():
+        if name == "response.output_item.added":
+            break  # the call is open; the play stalls after it
+    assert (await call(server, "POST", f"/responses/{rid}/cancel"))[0] == 200
+    assert server.responses[rid]["output"][0]["status"] == "incomplete"
+    status, _, _ = await call(
+        server,
+        "POST",
+        "/responses",
+        {"model": "m", "input": "never mind", "previous_response_id": rid},
+    )
+    assert status == 200

@@ -14,7 +14,7 @@ import asyncio
 import copy
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, Union
 
 import attrs
@@ -108,7 +108,7 @@ class ResponseState:
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
-    async def follow(self, after: int | None = None) -> Any:
+    async def follow(self, after: int | None = None) -> AsyncIterator[Event]:
         """The logged events with `sequence_number > after`, then the live ones, to the end."""
         index = 0
         while True:
