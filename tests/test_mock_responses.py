@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import typing
 from collections.abc import AsyncIterator
@@ -26,15 +27,20 @@ WEATHER_TOOL = {
 }
 # The SDK's union is discriminated by `type` (its own PropertyInfo, which pydantic does not
 # read): validating against the member that `type` names is what the discriminator does.
-SDK_EVENTS: dict[str, pydantic.TypeAdapter[Any]] = {
-    typing.get_args(member.model_fields["type"].annotation)[0]: pydantic.TypeAdapter(member)
+SDK_EVENTS = {
+    typing.get_args(member.model_fields["type"].annotation)[0]: member
     for member in typing.get_args(typing.get_args(ResponseStreamEvent)[0])
 }
 
 
+@functools.cache
+def adapter(event_type: str) -> pydantic.TypeAdapter[Any]:
+    return pydantic.TypeAdapter(SDK_EVENTS[event_type])
+
+
 def validate_strictly(data: dict[str, Any]) -> None:
     """Validate one event with `strict=True` against the SDK's `ResponseStreamEvent`."""
-    SDK_EVENTS[data["type"]].validate_python(data, strict=True)
+    adapter(data["type"]).validate_python(data, strict=True)
 
 
 Events = list[tuple[str, dict[str, Any]]]
