@@ -50,9 +50,9 @@ class MockAssistantsServer(ServerCore):
         super().__init__(faults=faults, host=host, port=port, api_key=api_key)
         self.model = ScriptedModel(script)
         self.assistants_api = AssistantsRoutes(self, self.model)
-        self.assistants_api.add_routes(self.app.router)
+        self.assistants_api.add_routes(self.app.router, self.prefix)
         self.responses_api = ResponsesRoutes(self, self.model)
-        self.responses_api.add_routes(self.app.router)
+        self.responses_api.add_routes(self.app.router, self.prefix)
 
     async def start(self) -> MockAssistantsServer:
         """Start listening (a free port unless one was given)."""
