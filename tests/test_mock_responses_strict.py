@@ -76,9 +76,10 @@ async def test_tool_loop_streams_pass_strict_mode(server: MockAssistantsServer) 
         server, input='get_weather {"city": "Oslo"}', tools=[WEATHER_TOOL]))  # fmt: skip
     assert first.response is not None
     call = next(iter(server.responses.values()))["output"][0]
-    await handler.consume(await body_of(server, previous_response_id=first.response.id,
-                                        input=[{"type": "function_call_output",
-                                                "call_id": call["call_id"], "output": "rain"}]))  # fmt: skip
+    answer = {"type": "function_call_output", "call_id": call["call_id"], "output": "rain"}
+    await handler.consume(
+        await body_of(server, previous_response_id=first.response.id, input=[answer])
+    )
     assert handler.result.text == "Tool results: get_weather said rain"
     assert handler.quirks == []
 
