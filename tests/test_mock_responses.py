@@ -726,3 +726,19 @@ async def test_calls_cut_off_by_a_cancel_need_no_output(server: MockAssistantsSe
         {"model": "m", "input": "never mind", "previous_response_id": rid},
     )
     assert status == 200
+
+
+async def test_parallel_calls_must_all_be_answered_in_one_request() -> None:
+    script = [Reply.calls(("get_weather", {"city": "A"}), ("get_weather", {"city": "B"})), "ok"]
+    async with MockAssistantsServer(script=script) as server:
+        first = await weather_call(server)
+        first_call, second_call = (item["call_id"] for item in first["output"])
+        body = {"model": "m", "previous_response_id": first["id"]}
+        status, answer, _ = await call(server, "POST", "/responses",
+                                       {**body, "input": [output(first_call)]})  # fmt: skip
+        assert status == 400 and second_call in answer["error"]["message"]
+        status, second, _ = await call(server, "POST", "/responses", {
+            **body, "input": [output(first_call), output(second_call)]})  # fmt: skip
+    assert status == 200
+    answered = [o["call_id"] for o in server.function_outputs(second["id"])]
+    assert answered == [first_call, second_call]
