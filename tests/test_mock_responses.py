@@ -742,3 +742,14 @@ async def test_parallel_calls_must_all_be_answered_in_one_request() -> None:
     assert status == 200
     answered = [o["call_id"] for o in server.function_outputs(second["id"])]
     assert answered == [first_call, second_call]
+
+
+async def test_unfinished_responses_lists_what_is_still_playing(
+    server: MockAssistantsServer,
+) -> None:
+    server.inject(Faults(stall_after=2, stall_seconds=60))
+    _, response, _ = await call(server, "POST", "/responses",
+                                {"model": "m", "input": "x", "background": True})  # fmt: skip
+    assert server.unfinished_responses() == [response["id"]]
+    await call(server, "POST", f"/responses/{response['id']}/cancel")
+    assert server.unfinished_responses() == []

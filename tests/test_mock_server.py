@@ -284,3 +284,14 @@ async def test_authenticate_can_be_replaced_for_a_flavour(server: MockAssistants
             assert ok.status == 200
         async with http.get(f"{server.url}/assistants", headers={"X-Token": "no"}) as refused:
             assert refused.status == 401
+
+
+async def test_unfinished_runs_lists_a_run_waiting_for_outputs(
+    server: MockAssistantsServer,
+) -> None:
+    async with ae.AssistantsClient("k", server.url) as client:
+        thread, assistant = await waiting_thread(client)
+        run = await client.create_run(thread.id, assistant.id)
+        assert server.unfinished_runs() == [run.id]
+        await client.cancel_run(thread.id, run.id)
+    assert server.unfinished_runs() == []
