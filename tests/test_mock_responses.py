@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import typing
 from collections.abc import AsyncIterator
@@ -26,15 +27,20 @@ WEATHER_TOOL = {
 }
 # The SDK's union is discriminated by `type` (its own PropertyInfo, which pydantic does not
 # read): validating against the member that `type` names is what the discriminator does.
-SDK_EVENTS: dict[str, pydantic.TypeAdapter[Any]] = {
-    typing.get_args(member.model_fields["type"].annotation)[0]: pydantic.TypeAdapter(member)
+SDK_EVENTS = {
+    typing.get_args(member.model_fields["type"].annotation)[0]: member
     for member in typing.get_args(typing.get_args(ResponseStreamEvent)[0])
 }
 
 
+@functools.cache
+def adapter(event_type: str) -> pydantic.TypeAdapter[Any]:
+    return pydantic.TypeAdapter(SDK_EVENTS[event_type])
+
+
 def validate_strictly(data: dict[str, Any]) -> None:
     """Validate one event with `strict=True` against the SDK's `ResponseStreamEvent`."""
-    SDK_EVENTS[data["type"]].validate_python(data, strict=True)
+    adapter(data["type"]).validate_python(data, strict=True)
 
 
 Events = list[tuple[str, dict[str, Any]]]
@@ -672,3 +678,78 @@ async def test_max_output_tokens_below_16_is_a_400(server: MockAssistantsServer)
         server, "POST", "/responses", {"model": "m", "input": "x", "max_output_tokens": 5}
     )
     assert status == 400 and answer["error"]["code"] == "integer_below_min_value"
+
+
+@pytest.mark.parametrize("faults", [
+    Faults(error_after=3), Faults(error_after=5, error_shape="nested"),
+    Faults(keepalive_every=2), Faults(run_outcome="incomplete"),
+])  # fmt: skip
+async def test_faulty_streams_keep_sequence_numbers_gapless(
+    server: MockAssistantsServer, faults: Faults
+) -> None:
+    server.inject(faults)
+    events = await stream(server, input="one two three four")
+    assert [data["sequence_number"] for _, data in events] == list(range(len(events)))
+
+
+async def test_error_after_the_end_never_comes(server: MockAssistantsServer) -> None:
+    server.inject(Faults(error_after=100))
+    events = await stream(server, input="short")
+    assert names(events)[-1] == "response.completed" and "error" not in names(events)
+
+
+async def test_keepalive_events_come_between_the_others(server: MockAssistantsServer) -> None:
+    server.inject(Faults(keepalive_every=3))
+    events = await stream(server, input="one two three four")
+    kinds = names(events)
+    assert kinds.count("keepalive") == (len(kinds) - kinds.count("keepalive") - 1) // 3
+    assert kinds[-1] == "response.completed"
+    assert all(set(d) == {"type", "sequence_number"} for n, d in events if n == "keepalive")
+
+
+async def test_calls_cut_off_by_a_cancel_need_no_output(server: MockAssistantsServer) -> None:
+    server.inject(Faults(stall_after=4, stall_seconds=60))
+    _, response, _ = await call(server, "POST", "/responses", {
+        "model": "m", "input": 'get_weather {"city": "Oslo"}', "tools": [WEATHER_TOOL],
+        "background": True,
+    })  # fmt: skip
+    rid = response["id"]
+    async for name, _ in server.responses_api.store.responses[rid].follow():
+        if name == "response.output_item.added":
+            break  # the call is open; the play stalls after it
+    assert (await call(server, "POST", f"/responses/{rid}/cancel"))[0] == 200
+    assert server.responses[rid]["output"][0]["status"] == "incomplete"
+    status, _, _ = await call(
+        server,
+        "POST",
+        "/responses",
+        {"model": "m", "input": "never mind", "previous_response_id": rid},
+    )
+    assert status == 200
+
+
+async def test_parallel_calls_must_all_be_answered_in_one_request() -> None:
+    script = [Reply.calls(("get_weather", {"city": "A"}), ("get_weather", {"city": "B"})), "ok"]
+    async with MockAssistantsServer(script=script) as server:
+        first = await weather_call(server)
+        first_call, second_call = (item["call_id"] for item in first["output"])
+        body = {"model": "m", "previous_response_id": first["id"]}
+        status, answer, _ = await call(server, "POST", "/responses",
+                                       {**body, "input": [output(first_call)]})  # fmt: skip
+        assert status == 400 and second_call in answer["error"]["message"]
+        status, second, _ = await call(server, "POST", "/responses", {
+            **body, "input": [output(first_call), output(second_call)]})  # fmt: skip
+    assert status == 200
+    answered = [o["call_id"] for o in server.function_outputs(second["id"])]
+    assert answered == [first_call, second_call]
+
+
+async def test_unfinished_responses_lists_what_is_still_playing(
+    server: MockAssistantsServer,
+) -> None:
+    server.inject(Faults(stall_after=2, stall_seconds=60))
+    _, response, _ = await call(server, "POST", "/responses",
+                                {"model": "m", "input": "x", "background": True})  # fmt: skip
+    assert server.unfinished_responses() == [response["id"]]
+    await call(server, "POST", f"/responses/{response['id']}/cancel")
+    assert server.unfinished_responses() == []

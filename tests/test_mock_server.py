@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterator
 
 import aiohttp
+import aiohttp.web
 import pydantic
 import pytest
 
@@ -262,3 +263,35 @@ async def test_sdk_assistants_run_stream_works_against_the_strict_mock(
             await stream.until_done()
         run = await stream.get_final_run()
     assert run.status == "completed"
+
+
+async def test_request_log_keeps_query_and_headers(server: MockAssistantsServer) -> None:
+    async with ae.AssistantsClient("k", server.url) as client:
+        await client.list_assistants(limit=3)
+    assert server.request_urls[-1] == "/v1/assistants?limit=3"
+    assert server.request_headers[-1]["Authorization"] == "Bearer k"
+
+
+async def test_authenticate_can_be_replaced_for_a_flavour(server: MockAssistantsServer) -> None:
+    def only_header(request: aiohttp.web.Request) -> aiohttp.web.Response | None:
+        if request.headers.get("X-Token") == "yes":
+            return None
+        return aiohttp.web.json_response({"error": {"message": "no"}}, status=401)
+
+    server.authenticate = only_header  # type: ignore[method-assign]
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.url}/assistants", headers={"X-Token": "yes"}) as ok:
+            assert ok.status == 200
+        async with http.get(f"{server.url}/assistants", headers={"X-Token": "no"}) as refused:
+            assert refused.status == 401
+
+
+async def test_unfinished_runs_lists_a_run_waiting_for_outputs(
+    server: MockAssistantsServer,
+) -> None:
+    async with ae.AssistantsClient("k", server.url) as client:
+        thread, assistant = await waiting_thread(client)
+        run = await client.create_run(thread.id, assistant.id)
+        assert server.unfinished_runs() == [run.id]
+        await client.cancel_run(thread.id, run.id)
+    assert server.unfinished_runs() == []

@@ -54,11 +54,15 @@ async def _aiter(events: Iterator[Event]) -> AsyncIterator[Event]:
 
 
 class AssistantsRoutes:
-    """The `/v1/assistants` and `/v1/threads/...` routes over one in-memory `Store`."""
+    """The `/v1/assistants` and `/v1/threads/...` routes over one in-memory `Store`.
 
-    def __init__(self, core: ServerCore, model: ScriptedModel) -> None:
+    `store` may be given (a `Store` subclass for a flavour of the API); `params`
+    holds the accepted body parameters per endpoint, extendable by a flavour.
+    """
+
+    def __init__(self, core: ServerCore, model: ScriptedModel, store: Store | None = None) -> None:
         self.core = core
-        self.store = Store(model)
+        self.store = store if store is not None else Store(model)
         self.params = dict(ASSISTANTS_PARAMS)
         self.style = WireStyle(
             malformed_name="thread.run.step.delta",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import ssl
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable
 from types import TracebackType
@@ -148,17 +149,27 @@ class WireStyle:
 class ServerCore:
     """The protocol-free part of the mock server: app, lifecycle, middleware, faults.
 
-    Public state for tests: `requests` is every `(method, path)` received, in order;
+    Public state for tests: `requests` is every `(method, path)` received, in order,
+    `request_urls` their paths with the query, `request_headers` their headers;
     `cancelled` every id (run or response) a cancel request was accepted for.
+
+    Hooks for flavours of the server: `prefix` (the base path of `url`),
+    `ssl_context` (serve HTTPS), and `authenticate(request)` (replace it to check
+    credentials another way).
     """
 
     def __init__(self, *, faults: Faults | None = None, host: str = "127.0.0.1",
-                 port: int = 0, api_key: str | None = None) -> None:  # fmt: skip
+                 port: int = 0, api_key: str | None = None, prefix: str = "/v1",
+                 ssl_context: ssl.SSLContext | None = None) -> None:  # fmt: skip
         self.faults = faults or Faults()
         self.host = host
         self.port = port
         self.api_key = api_key
+        self.prefix = prefix
+        self.ssl_context = ssl_context
         self.requests: list[tuple[str, str]] = []
+        self.request_urls: list[str] = []
+        self.request_headers: list[dict[str, str]] = []
         self.cancelled: list[str] = []
         self._stream_faults: deque[Faults] = deque()
         self._http_faults: deque[HTTPFault] = deque()
@@ -171,7 +182,8 @@ class ServerCore:
     @property
     def url(self) -> str:
         """The base URL to give a client: `http://127.0.0.1:PORT/v1`."""
-        return f"http://{self.host}:{self.port}/v1"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}{self.prefix}"
 
     async def start(self) -> Any:
         """Start listening (a free port unless one was given); returns the server."""
@@ -179,7 +191,7 @@ class ServerCore:
             self.app, access_log=None, handle_signals=False, shutdown_timeout=0.5
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self.ssl_context)
         await site.start()
         sockets = getattr(site._server, "sockets", None)
         if sockets:
@@ -236,13 +248,26 @@ class ServerCore:
             return self._stream_faults.popleft()
         return self.faults
 
-    @web.middleware
-    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        self.requests.append((request.method, request.path))
+    def authenticate(self, request: web.Request) -> web.Response | None:
+        """The answer refusing a request's credentials, or None to let it pass.
+
+        OpenAI's way: a bearer key (or `api-key` header); `api_key`, when set, is the
+        only one accepted.
+        """
         auth = request.headers.get("Authorization", "")
         key = auth[7:] if auth.startswith("Bearer ") else request.headers.get("api-key", "")
         if not key or (self.api_key is not None and key != self.api_key):
             return error_response(401, "Incorrect API key provided.", code="invalid_api_key")
+        return None
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        self.requests.append((request.method, request.path))
+        self.request_urls.append(request.path_qs)
+        self.request_headers.append(dict(request.headers))
+        refused = self.authenticate(request)
+        if refused is not None:
+            return refused
         for fault in list(self._http_faults):
             if fault.applies_to(request.path):
                 self._http_faults.remove(fault)

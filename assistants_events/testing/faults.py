@@ -30,6 +30,8 @@ class Faults:
     and `out_of_order` sends `response.in_progress` after the event that follows it.
     `error_shape="nested"` sends the `error` event as some genuine streams do,
     `{"type": "error", "error": {...}}`, instead of the documented flat fields.
+    `keepalive_every=N` (Responses only) sends `{"type": "keepalive",
+    "sequence_number": n}` after every N events, as the API does in long silences.
     """
 
     drop_after: int | None = None
@@ -49,6 +51,7 @@ class Faults:
     )
     run_outcome: Literal["failed", "expired", "incomplete"] | None = None
     error_shape: Literal["flat", "nested"] = "flat"
+    keepalive_every: int | None = None
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> Faults:

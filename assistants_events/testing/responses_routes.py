@@ -118,7 +118,10 @@ class ResponsesRoutes:
     @staticmethod
     def _check_calls(context: list[JSON], items: list[JSON]) -> None:
         """Each function call answered once: none missing, none unknown, none twice."""
-        calls = [i["call_id"] for i in [*context, *items] if i.get("type") == "function_call"]
+        called = [i for i in [*context, *items] if i.get("type") == "function_call"]
+        calls = [i["call_id"] for i in called]
+        # A call cut off by a cancel or failure may be answered, but need not be.
+        owed = [i["call_id"] for i in called if i.get("status") != "incomplete"]
         answered = {i["call_id"] for i in context if i.get("type") == "function_call_output"}
         for item in items:
             if item.get("type") != "function_call_output":
@@ -131,7 +134,7 @@ class ResponsesRoutes:
                 raise HTTPProblem(400, f"Duplicate function call output for call_id {call_id}.",
                                   param="input")  # fmt: skip
             answered.add(call_id)
-        for call_id in calls:
+        for call_id in owed:
             if call_id not in answered:
                 raise HTTPProblem(400, f"No tool output found for function call {call_id}.",
                                   param="input")  # fmt: skip

@@ -14,7 +14,7 @@ import asyncio
 import copy
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, Union
 
 import attrs
@@ -28,6 +28,7 @@ __all__ = ["Pause", "ResponseState", "ResponsesStore", "normalize_tools"]
 
 Event = tuple[str, JSON]
 TERMINAL = frozenset({"completed", "failed", "incomplete", "cancelled"})
+TERMINAL_EVENTS = frozenset({"response.completed", "response.failed", "response.incomplete"})
 INCOMPLETE_TEXT = "This answer was cut short"
 
 
@@ -107,7 +108,7 @@ class ResponseState:
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
-    async def follow(self, after: int | None = None) -> Any:
+    async def follow(self, after: int | None = None) -> AsyncIterator[Event]:
         """The logged events with `sequence_number > after`, then the live ones, to the end."""
         index = 0
         while True:
@@ -275,15 +276,20 @@ class ResponsesStore:
 
         Stalls and delta delays are `Pause`s; `error_after` sends an `error` event
         then `response.failed`; `out_of_order` sends `response.in_progress` after
-        the event that should follow it (sequence numbers included).
+        the event that should follow it (sequence numbers included); `keepalive_every`
+        sends a `keepalive` event (with its own sequence number) after every N events.
         """
         faults = state.faults
         events = self._events(state)
         played = 0
         held: Event | None = None
-        for event in events:
+        while True:
+            # Decided before the next event is made, so sequence numbers stay gapless.
             if faults.error_after is not None and played == faults.error_after:
                 yield from self._error(state, faults.error)
+                return
+            event = next(events, None)
+            if event is None:
                 return
             if faults.stall_after is not None and played == faults.stall_after:
                 yield Pause(faults.stall_seconds)
@@ -297,6 +303,10 @@ class ResponsesStore:
             if held is not None:
                 yield held
                 held = None
+            if event[0] in TERMINAL_EVENTS:
+                return
+            if faults.keepalive_every and played % faults.keepalive_every == 0:
+                yield state.event("keepalive")
 
     def _events(self, state: ResponseState) -> Iterator[Event]:
         response = state.json

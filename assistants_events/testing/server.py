@@ -12,7 +12,7 @@ from .assistants_routes import AssistantsRoutes
 from .core import JSON, ServerCore
 from .faults import Faults
 from .model import Script, ScriptedModel
-from .objects import Store
+from .objects import TERMINAL, Store
 from .responses_routes import ResponsesRoutes
 
 __all__ = ["MockAssistantsServer", "MockServer"]
@@ -35,7 +35,8 @@ class MockAssistantsServer(ServerCore):
     For tests: `requests` (every `(method, path)`), `cancelled` (every run or
     response id a cancel was accepted for), `submissions(run_id)` (Assistants tool
     output batches), `responses` (every response by id), `function_outputs(id)`
-    (the `function_call_output` items a response received), `response_events(id)`.
+    (the `function_call_output` items a response received), `response_events(id)`,
+    `unfinished_runs()` / `unfinished_responses()` (what a driver left alive).
     """
 
     def __init__(
@@ -50,9 +51,9 @@ class MockAssistantsServer(ServerCore):
         super().__init__(faults=faults, host=host, port=port, api_key=api_key)
         self.model = ScriptedModel(script)
         self.assistants_api = AssistantsRoutes(self, self.model)
-        self.assistants_api.add_routes(self.app.router)
+        self.assistants_api.add_routes(self.app.router, self.prefix)
         self.responses_api = ResponsesRoutes(self, self.model)
-        self.responses_api.add_routes(self.app.router)
+        self.responses_api.add_routes(self.app.router, self.prefix)
 
     async def start(self) -> MockAssistantsServer:
         """Start listening (a free port unless one was given)."""
@@ -73,6 +74,13 @@ class MockAssistantsServer(ServerCore):
         """Every batch of tool outputs submitted for a run, in order."""
         return self.store.runs[run_id].submissions
 
+    def unfinished_runs(self) -> list[str]:
+        """The ids of runs not in a terminal status (queued, in progress, waiting...).
+
+        After a driver gave up, cancelled or crashed, `[]` means it left no run alive.
+        """
+        return [rid for rid, state in self.store.runs.items() if state.status not in TERMINAL]
+
     # ------------------------------------------------------------- Responses
 
     @property
@@ -87,6 +95,13 @@ class MockAssistantsServer(ServerCore):
         shows each `call_id` answered exactly once (the server refuses a second).
         """
         return self.responses_api.store.responses[response_id].function_outputs
+
+    def unfinished_responses(self) -> list[str]:
+        """The ids of responses still queued or in progress (no orphan left: `[]`)."""
+        return [
+            rid for rid, state in self.responses_api.store.responses.items()
+            if state.status in ("queued", "in_progress")
+        ]  # fmt: skip
 
     def response_events(self, response_id: str) -> list[tuple[str, JSON]]:
         """Every event a response played, in order (what a full stream of it carries)."""
