@@ -53,12 +53,6 @@ async def wait_status(server: MockAssistantsServer, response_id: str, status: st
     return str(server.responses[response_id]["status"])
 
 
-def alive(server: MockAssistantsServer) -> list[str]:
-    """The responses the server still plays (neither finished nor cancelled)."""
-    ends = {"completed", "failed", "incomplete", "cancelled"}
-    return [rid for rid, r in server.responses.items() if r["status"] not in ends]
-
-
 def call_ids(server: MockAssistantsServer) -> list[str]:
     """Every `call_id` answered with a `function_call_output`, over all responses, in order."""
     return [o["call_id"] for rid in server.responses for o in server.function_outputs(rid)]

@@ -12,7 +12,7 @@ import pytest
 import assistants_events as ae
 from assistants_events.testing import Faults, MockAssistantsServer, Reply
 
-from .helpers import KEY, Weather, alive, call_ids, client_for, served, wait_status
+from .helpers import KEY, Weather, call_ids, client_for, served, wait_status
 
 WORDS = "one two three four five six seven eight"
 ONE_CITY = Reply.calls(("get_weather", {"city": "Paris"}))
@@ -131,6 +131,7 @@ async def test_local_cancel_cancels_the_background_response(phase: str) -> None:
             (rid,) = server.responses
             assert server.cancelled == [rid]
             assert await wait_status(server, rid, "cancelled") == "cancelled"
+        assert server.unfinished_responses() == []
 
 
 async def test_native_cancel_while_the_create_request_is_in_flight() -> None:
@@ -148,6 +149,7 @@ async def test_native_cancel_while_the_create_request_is_in_flight() -> None:
         (rid,) = server.responses
         assert server.cancelled == [rid]
         assert await wait_status(server, rid, "cancelled") == "cancelled"
+        assert server.unfinished_responses() == []
 
 
 async def test_cancel_while_tools_run_leaves_nothing_running() -> None:
@@ -172,7 +174,7 @@ async def test_cancel_while_tools_run_leaves_nothing_running() -> None:
             await task
         (rid,) = server.responses  # no second response was started
         assert server.responses[rid]["status"] == "completed" and call_ids(server) == []
-        assert server.cancelled == [] and alive(server) == []
+        assert server.cancelled == [] and server.unfinished_responses() == []
 
 
 async def test_anyio_cancel_scope_cancels_the_background_response() -> None:
@@ -188,6 +190,7 @@ async def test_anyio_cancel_scope_cancels_the_background_response() -> None:
         (rid,) = server.responses
         assert server.cancelled == [rid]
         assert await wait_status(server, rid, "cancelled") == "cancelled"
+        assert server.unfinished_responses() == []
 
 
 async def test_a_failing_handler_cancels_the_background_response() -> None:
@@ -202,6 +205,7 @@ async def test_a_failing_handler_cancels_the_background_response() -> None:
         (rid,) = server.responses
         assert caught.value.response_id == rid and caught.value.cancel_sent
         assert await wait_status(server, rid, "cancelled") == "cancelled"
+        assert server.unfinished_responses() == []
 
 
 async def test_a_foreground_response_is_closed_not_cancelled() -> None:

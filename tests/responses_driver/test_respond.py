@@ -228,8 +228,7 @@ async def test_a_failed_response_is_returned_not_raised() -> None:
 
 
 async def test_an_error_event_raises_stream_error_naming_the_response() -> None:
-    # error_after=0: at a later point the mock (for now) skips a sequence number first.
-    async with served(faults=ae.testing.Faults(error_after=0)) as (server, client):
+    async with served(faults=ae.testing.Faults(error_after=5)) as (server, client):
         with pytest.raises(ae.StreamError) as caught:
             await Weather().respond(client, model="gpt-4.1", input="a b c d e f")
     (rid,) = server.responses
