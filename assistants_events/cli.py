@@ -32,11 +32,13 @@ from .dispatch import on
 from .errors import AssistantsEventsError, InvalidTransition
 from .events import Event
 from .handler import EventHandler
+from .handler import _events as frame_events  # read frames as consume() does
+from .handler import _whole as whole_frame
 from .lifecycle import Quirk, Violation
 from .protocol import protocol_for
 from .responses import names as response_names
 from .result import StreamResult
-from .sse import ServerSentEvent, SSEDecoder
+from .sse import SSEDecoder
 
 __all__ = ["main"]
 
@@ -99,24 +101,34 @@ def foreign_events(names_seen: Iterable[str], api: str | None) -> list[str]:
                    if (p := protocol_for(n)) is not None and p.name != api})  # fmt: skip
 
 
-def _frames(body: bytes) -> list[ServerSentEvent]:
+def recorded_events(body: bytes) -> list[Event]:
+    """The events of a recording, read as `consume` reads a body.
+
+    Frames without an `event:` line are named by their JSON `type`, and a last event
+    that lacks its blank line is kept when its JSON is whole.
+    """
     decoder = SSEDecoder()
-    return [*decoder.feed(body), *decoder.close()]
+    return [*frame_events(decoder.feed_fields(body)), *_closing_events(decoder)]
 
 
-async def feed_recording(handler: EventHandler, frames: list[ServerSentEvent]) -> StreamResult:
+def _closing_events(decoder: SSEDecoder) -> list[Event]:
+    fields = decoder.close_fields()
+    return frame_events([*fields, *whole_frame(decoder.unterminated_fields())])
+
+
+async def feed_recording(handler: EventHandler, events: list[Event]) -> StreamResult:
     """Dispatch a recording of one or more stream bodies (a tool loop's, one after another).
 
     Once the handler's result says a body reached its end (`done`, or a terminal
     response event), the next event begins a new body, as the driver would.
     """
     ended = False
-    for sse in frames:
+    for event in events:
         state = handler.state
         if ended and state is not None:
             state.end()
             state.begin()
-        await handler.dispatch(Event(sse.event, sse.data))
+        await handler.dispatch(event)
         ended = handler.result.done
     state = handler.state
     if state is not None:
@@ -169,14 +181,14 @@ def read_file(path: str) -> bytes:
 
 
 async def _replay(args: argparse.Namespace) -> int:
-    frames = _frames(read_file(args.file))
-    foreign = foreign_events((f.event for f in frames), args.api)
+    events = recorded_events(read_file(args.file))
+    foreign = foreign_events((e.name for e in events), args.api)
     if foreign:
         raise CLIError(f"{args.file} is not a {args.api} stream: it has {', '.join(foreign)}")
     handler = load_handler(args.handler) if args.handler else TextPrinter()
     if args.api is not None:
         vars(handler)["protocol"] = args.api  # this instance follows that protocol only
-    result = await feed_recording(handler, frames)
+    result = await feed_recording(handler, events)
     if result.run is not None and args.handler is None:
         print(f"[run {result.run.id}: {result.run.status}]", file=sys.stderr)
     if result.response is not None and args.handler is None:
@@ -240,32 +252,38 @@ async def check_report(body: bytes, api: str | None = None) -> CheckReport:
     index = 0
     first_line = 1
     ended = False
+
+    async def check_one(event: Event) -> None:
+        nonlocal index, ended
+        index += 1
+        counts[event.name] += 1
+        checker.where = f"event {index} (line {first_line})"
+        if ended and checker.state is not None:  # the next body of the recording
+            try:
+                checker.state.end()
+            except Exception as exc:
+                problems.append(f"{checker.where}: {_describe(exc)}")
+            checker.state.begin()
+        try:
+            await checker.dispatch(event)
+        except Exception as exc:  # a decode error, an error event, a bug of ours...
+            problems.append(f"{checker.where}: {_describe(exc)}")
+        ended = checker.result.done
+
     for number, line in enumerate(body.splitlines(keepends=True), start=1):
         try:
-            frames = decoder.feed(line)
+            events = frame_events(decoder.feed_fields(line))
         except Exception as exc:  # one bad frame must not hide the rest of the report
             problems.append(f"line {number}: {_describe(exc)}")
             decoder = SSEDecoder()
-            frames = []
-        for sse in frames:
-            index += 1
-            counts[sse.event] += 1
-            checker.where = f"event {index} (line {first_line})"
-            if ended and checker.state is not None:  # the next body of the recording
-                try:
-                    checker.state.end()
-                except Exception as exc:
-                    problems.append(f"{checker.where}: {_describe(exc)}")
-                checker.state.begin()
-            try:
-                await checker.dispatch(Event(sse.event, sse.data))
-            except Exception as exc:  # a decode error, an error event, a bug of ours...
-                problems.append(f"{checker.where}: {_describe(exc)}")
-            ended = checker.result.done
+            events = []
+        for event in events:
+            await check_one(event)
         if line.strip() == b"":
             first_line = number + 1
     try:
-        decoder.close()
+        for event in _closing_events(decoder):
+            await check_one(event)
         if checker.state is not None:
             checker.state.end()
     except Exception as exc:
