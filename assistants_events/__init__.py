@@ -73,7 +73,6 @@ from .lifecycle import Policy, Quirk, Violation
 from .protocol import Protocol, StreamState
 from .responses import ITEM_TRANSITIONS, RESPONSE_EVENTS, RESPONSE_TRANSITIONS
 from .responses.driver import (
-    HandlerBusy,
     RespondError,
     ResumeFailed,
     ToolRoundsExceeded,
@@ -157,7 +156,6 @@ __all__ = [
     "RESPONSE_EVENTS",
     "RESPONSE_TRANSITIONS",
     "ITEM_TRANSITIONS",
-    "HandlerBusy",
     "RespondError",
     "ResumeFailed",
     "ToolRoundsExceeded",

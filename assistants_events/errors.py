@@ -43,13 +43,13 @@ class ErrorObject:
 class AssistantsEventsError(Exception):
     """Base class of every error raised by assistants_events.
 
-    Raised out of the Responses driver (`respond`), an error also says which
-    response it interrupted (`response_id`, None if none was named yet) and whether
-    the driver sent a cancel for it (`cancel_sent`).
+    An error raised by the Responses driver (`respond`) also says which response it
+    was about: `response_id` (None when none was named yet) and `remote_cancel_sent`
+    (whether the driver asked the server to cancel that response).
     """
 
     response_id: str | None = None
-    cancel_sent: bool = False
+    remote_cancel_sent: bool | None = None
 
 
 class SSEError(AssistantsEventsError):

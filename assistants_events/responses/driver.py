@@ -13,7 +13,7 @@ handler sees every event once; and a driver stopped for any reason (an error,
 `task.cancel()`, even during the create request) cancels the response it left
 running (`POST /responses/{id}/cancel`, shielded, bounded by `cancel_timeout`).
 A foreground stream is simply closed.  Errors raised out of `respond` name the
-response (`response_id`) and say whether a cancel was sent (`cancel_sent`).
+response (`response_id`) and say whether a cancel was sent (`remote_cancel_sent`).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from ..errors import (
     APIError,
     AssistantsEventsError,
     BadRequestError,
+    ConfigurationError,
     IncompleteStream,
     InternalServerError,
 )
@@ -48,7 +49,6 @@ from .state import ResponsesState
 __all__ = [
     "DEFAULT_MAX_RESUMES",
     "DEFAULT_MAX_TOOL_ROUNDS",
-    "HandlerBusy",
     "RespondError",
     "ResumeFailed",
     "ToolRoundsExceeded",
@@ -68,9 +68,11 @@ _DROPS = (APIConnectionError, IncompleteStream, InternalServerError)
 class RespondError(AssistantsEventsError):
     """The Responses driver stopped before a final response: which one, and why."""
 
-    def __init__(self, message: str, *, response_id: str | None, cancel_sent: bool = False) -> None:
+    def __init__(
+        self, message: str, *, response_id: str | None, remote_cancel_sent: bool = False
+    ) -> None:
         self.response_id = response_id
-        self.cancel_sent = cancel_sent
+        self.remote_cancel_sent = remote_cancel_sent
         super().__init__(message)
 
 
@@ -80,10 +82,6 @@ class ToolRoundsExceeded(RespondError):
 
 class ResumeFailed(RespondError):
     """A dropped background stream could not be resumed; the cause is `__cause__`."""
-
-
-class HandlerBusy(AssistantsEventsError):
-    """A handler already driving a run or response was asked to drive another at once."""
 
 
 def function_tools(
@@ -117,9 +115,10 @@ def _exclusive(handler: EventHandler) -> Iterator[None]:
     # One handler instance follows one drive: a second one at the same time would
     # mix two lifecycles in one state.
     if handler.__dict__.get("_ae_driving"):
-        raise HandlerBusy(
-            f"this {type(handler).__name__} is already driving a run or response; "
-            "use one handler instance per concurrent respond()/run()"
+        name = type(handler).__name__
+        raise ConfigurationError(
+            f"this {name} instance is already driving a run or response; a handler follows "
+            f"one at a time: create one {name}() per concurrent respond()"
         )
     handler.__dict__["_ae_driving"] = True
     try:
@@ -156,9 +155,10 @@ async def respond(
     Returns the handler's `StreamResult`: `responses` holds every response of the
     loop, `response` the last one (inspect its `status`: a failed, incomplete or
     cancelled response is returned, not raised), `text` its output text.
-    Raises `ToolRoundsExceeded`, `ResumeFailed`, `HandlerBusy`, and whatever the
-    stream raised (`APIError`, `StreamError`, `InvalidTransition`, `HandlerError`);
-    each carries `response_id` and `cancel_sent`.
+    Raises `ToolRoundsExceeded`, `ResumeFailed`, `ConfigurationError` (the handler
+    is already driving), and whatever the stream raised (`APIError`, `StreamError`,
+    `InvalidTransition`, `HandlerError`); each carries `response_id` and
+    `remote_cancel_sent`.
     """
     if max_tool_rounds < 0:
         raise ValueError(f"max_tool_rounds must be >= 0, got {max_tool_rounds}")
@@ -174,11 +174,11 @@ async def respond(
             return await drive.loop(body, input, previous_response_id, conversation,
                                     max_tool_rounds)  # fmt: skip
         except BaseException as exc:
-            cancel_sent = await drive.stop()
+            remote_cancel_sent = await drive.stop()
             if isinstance(exc, AssistantsEventsError):
                 if exc.response_id is None:
                     exc.response_id = drive.response_id
-                exc.cancel_sent = exc.cancel_sent or cancel_sent
+                exc.remote_cancel_sent = bool(exc.remote_cancel_sent) or remote_cancel_sent
             raise
 
 
@@ -257,7 +257,8 @@ class _Drive:
                 result = await self.handler.consume(stream)
                 if not result.done:  # a lenient handler let a cut body pass
                     raise IncompleteStream(self.learn_id() or "(unknown response)",
-                                           self.status() or "unknown")  # fmt: skip
+                                           self.status() or "unknown", kind="response",
+                                           expected="a terminal response event")  # fmt: skip
             except _DROPS as exc:
                 self.close()
                 opener = self.resumer(exc, resumes)

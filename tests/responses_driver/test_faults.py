@@ -79,7 +79,7 @@ async def test_resumes_are_bounded_then_the_response_is_cancelled() -> None:
             await Weather().respond(client, model="gpt-4.1", input=WORDS, background=True,
                                     max_resumes=2)  # fmt: skip
         (rid,) = server.responses
-        assert caught.value.response_id == rid and caught.value.cancel_sent
+        assert caught.value.response_id == rid and caught.value.remote_cancel_sent
         assert isinstance(caught.value.__cause__, ae.APIConnectionError)
         assert server.cancelled == [rid] and await wait_status(server, rid, "cancelled")
 
@@ -90,7 +90,7 @@ async def test_a_dropped_foreground_stream_raises_naming_the_response() -> None:
         with pytest.raises(ae.APIConnectionError) as caught:
             await Weather().respond(client, model="gpt-4.1", input=WORDS)
     (rid,) = server.responses
-    assert caught.value.response_id == rid and caught.value.cancel_sent is False
+    assert caught.value.response_id == rid and caught.value.remote_cancel_sent is False
     assert server.cancelled == [] and [p for m, p in server.requests if m == "GET"] == []
 
 
@@ -203,7 +203,7 @@ async def test_a_failing_handler_cancels_the_background_response() -> None:
         with pytest.raises(ae.HandlerError) as caught:
             await Broken().respond(client, model="gpt-4.1", input=WORDS, background=True)
         (rid,) = server.responses
-        assert caught.value.response_id == rid and caught.value.cancel_sent
+        assert caught.value.response_id == rid and caught.value.remote_cancel_sent
         assert await wait_status(server, rid, "cancelled") == "cancelled"
         assert server.unfinished_responses() == []
 
@@ -217,7 +217,7 @@ async def test_a_foreground_response_is_closed_not_cancelled() -> None:
     async with served() as (server, client):
         with pytest.raises(ae.HandlerError) as caught:
             await Broken().respond(client, model="gpt-4.1", input=WORDS)
-    assert caught.value.cancel_sent is False and server.cancelled == []
+    assert caught.value.remote_cancel_sent is False and server.cancelled == []
     assert ("POST", f"/v1/responses/{caught.value.response_id}/cancel") not in server.requests
 
 
@@ -231,7 +231,7 @@ async def test_a_cancel_the_server_refuses_leaves_the_original_error() -> None:
     async with served(faults=Faults(delta_delay=0.01)) as (server, client):
         with pytest.raises(ae.HandlerError) as caught:
             await Broken().respond(client, model="gpt-4.1", input=WORDS, background=True)
-        assert caught.value.cancel_sent is False and "boom" in str(caught.value)
+        assert caught.value.remote_cancel_sent is False and "boom" in str(caught.value)
         (rid,) = server.responses
         await client.cancel_response(rid)  # tidy up: the storm is spent
 
@@ -253,7 +253,7 @@ async def test_a_storm_longer_than_the_retries_creates_nothing() -> None:
         with pytest.raises(ae.InternalServerError) as caught:
             await Weather().respond(client, model="gpt-4.1", input="hello", background=True)
     assert server.responses == {} and caught.value.response_id is None
-    assert caught.value.cancel_sent is False
+    assert caught.value.remote_cancel_sent is False
 
 
 async def test_no_log_line_or_error_carries_the_key(caplog: pytest.LogCaptureFixture) -> None:
@@ -283,7 +283,7 @@ async def test_a_cancel_that_never_answers_is_abandoned_after_cancel_timeout() -
         with anyio.fail_after(10), pytest.raises(ae.HandlerError) as caught:
             await Broken().respond(client, model="gpt-4.1", input=WORDS, background=True,
                                    cancel_timeout=0.05)  # fmt: skip
-        assert caught.value.cancel_sent is False
+        assert caught.value.remote_cancel_sent is False
         await ae.AssistantsClient.cancel_response(client, caught.value.response_id or "")
 
 
@@ -331,5 +331,5 @@ async def test_a_failed_create_in_the_next_round_is_not_taken_for_a_drop() -> No
         with pytest.raises(ae.InternalServerError) as caught:
             await FailSecond().respond(client, model="gpt-4.1", input="x", background=True)
     assert len(server.responses) == 1  # the second create never got through
-    assert caught.value.response_id is None and not caught.value.cancel_sent
+    assert caught.value.response_id is None and not caught.value.remote_cancel_sent
     assert [m for m, p in server.requests if m == "GET"] == []  # nothing was "resumed"

@@ -102,7 +102,7 @@ async def test_max_tool_rounds_raises_naming_the_response() -> None:
             await Weather().respond(client, model="gpt-4.1", input="x", max_tool_rounds=2)
         assert len(server.responses) == 3  # the first, then two answered rounds
         last = list(server.responses)[-1]
-        assert caught.value.response_id == last and caught.value.cancel_sent is False
+        assert caught.value.response_id == last and caught.value.remote_cancel_sent is False
 
 
 async def test_zero_tool_rounds_answers_nothing() -> None:
@@ -215,7 +215,7 @@ async def test_a_second_drive_of_the_same_handler_at_once_is_refused() -> None:
         first = asyncio.create_task(bot.respond(client, model="gpt-4.1", input="x"))
         with anyio.fail_after(10):
             await asked.wait()
-        with pytest.raises(ae.HandlerBusy, match="one handler instance per"):
+        with pytest.raises(ae.ConfigurationError, match="already driving"):
             await bot.respond(client, model="gpt-4.1", input="y")
         gate.set()
         assert (await first).text == "done"
@@ -232,7 +232,7 @@ async def test_an_error_event_raises_stream_error_naming_the_response() -> None:
         with pytest.raises(ae.StreamError) as caught:
             await Weather().respond(client, model="gpt-4.1", input="a b c d e f")
     (rid,) = server.responses
-    assert caught.value.response_id == rid and caught.value.cancel_sent is False
+    assert caught.value.response_id == rid and caught.value.remote_cancel_sent is False
 
 
 async def test_a_failing_handler_propagates_with_the_response_id(
