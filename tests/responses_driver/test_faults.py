@@ -73,9 +73,9 @@ async def test_a_stream_gone_silent_is_resumed() -> None:
 
 async def test_resumes_are_bounded_then_the_response_is_cancelled() -> None:
     async with served() as (server, client):
-        # Every stream drops after two events (three streams: 0-1, 2-3, 4-5); the response
-        # itself stalls after its sixth event, until cancelled.
-        server.inject(Faults(drop_after=2, stall_after=6, stall_seconds=30), times=10)
+        # Every stream drops after two events, once a third is ready (three streams: 0-1,
+        # 2-3, 4-5); the response itself stalls before its eighth event, until cancelled.
+        server.inject(Faults(drop_after=2, stall_after=7, stall_seconds=30), times=10)
         with pytest.raises(ae.ResumeFailed, match="gave up after 2 resume") as caught:
             await Weather().respond(client, model="gpt-4.1", input=WORDS, background=True,
                                     max_resumes=2)  # fmt: skip
