@@ -334,3 +334,21 @@ async def test_a_failed_create_in_the_next_round_is_not_taken_for_a_drop() -> No
     assert len(server.responses) == 1  # the second create never got through
     assert caught.value.response_id is None and not caught.value.remote_cancel_sent
     assert [m for m, p in server.requests if m == "GET"] == []  # nothing was "resumed"
+
+
+async def test_local_cancel_of_a_foreground_response_closes_its_stream_only() -> None:
+    reached = anyio.Event()
+
+    class Bot(Weather):
+        @ae.on("response.output_text.delta")
+        def there(self, event: ae.Event) -> None:
+            reached.set()
+
+    async with served(faults=Faults(delta_delay=0.01)) as (server, client):
+        task = asyncio.create_task(Bot().respond(client, model="gpt-4.1", input=WORDS))
+        with anyio.fail_after(10):
+            await reached.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert server.cancelled == [] and [m for m, _ in server.requests] == ["POST"]

@@ -248,3 +248,14 @@ async def test_a_failing_handler_propagates_with_the_response_id(
             await Broken().respond(client, model="gpt-4.1", input="a b c")
     (rid,) = server.responses
     assert caught.value.response_id == rid
+
+
+async def test_the_first_response_continues_a_given_previous_response(
+    server: MockAssistantsServer,
+) -> None:
+    async with client_for(server) as client:
+        earlier = await client.create_response(model="gpt-4.1", input="first")
+        result = await Weather().respond(client, model="gpt-4.1", input="second",
+                                         previous_response_id=earlier.id)  # fmt: skip
+    assert result.response is not None
+    assert server.responses[result.response.id]["previous_response_id"] == earlier.id
