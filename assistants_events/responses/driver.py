@@ -366,14 +366,18 @@ class _Drive:
         return cancelled
 
     async def claim_opening(self) -> None:
-        """Wait for a request cancelled in flight: the stream it opens names the response."""
-        opening, self.opening = self.opening, None
+        """Wait for a request cancelled in flight: the stream it opens names the response.
+
+        Should `cancel_timeout` run out first, `stop` cancels the request instead.
+        """
+        opening = self.opening
         if opening is None:
             return
         try:
             self.stream = await opening
         except Exception:  # the request failed: it created nothing we could name
             self.stream = None
+        self.opening = None
 
     async def cancel(self, response_id: str) -> bool:
         status = self.status()

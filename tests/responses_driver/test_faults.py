@@ -352,3 +352,30 @@ async def test_local_cancel_of_a_foreground_response_closes_its_stream_only() ->
         with pytest.raises(asyncio.CancelledError):
             await task
         assert server.cancelled == [] and [m for m, _ in server.requests] == ["POST"]
+
+
+async def test_a_create_that_never_answers_is_abandoned_after_cancel_timeout() -> None:
+    entered, abandoned = anyio.Event(), anyio.Event()
+
+    class NeverAnswers(ae.AssistantsClient):
+        async def stream_response(self, **params: Any) -> ae.RunStream:
+            entered.set()
+            try:
+                await anyio.sleep_forever()
+            finally:
+                abandoned.set()
+            raise AssertionError("unreachable")  # pragma: no cover
+
+    async with MockAssistantsServer() as server, NeverAnswers(KEY, server.url) as client:
+        task = asyncio.create_task(
+            Weather().respond(
+                client, model="gpt-4.1", input="x", background=True, cancel_timeout=0.05
+            )
+        )
+        with anyio.fail_after(10):
+            await entered.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        with anyio.fail_after(10):
+            await abandoned.wait()  # the request was cancelled, not left running
