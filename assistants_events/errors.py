@@ -242,6 +242,10 @@ class APIConnectionError(APIError):
     """The server could not be reached, or the connection dropped mid-stream."""
 
 
+class PaginationError(APIError):
+    """A list endpoint answered a page it already gave while saying it has more."""
+
+
 class APITimeoutError(APIConnectionError):
     """A request took longer than the client's timeout."""
 

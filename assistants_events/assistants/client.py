@@ -125,8 +125,13 @@ class AssistantsEndpoints(Transport):
     async def iter_messages(
         self, thread_id: str, *, limit: int | None = None, order: str | None = None
     ) -> AsyncIterator[m.Message]:
-        """Every message of a thread, following the pages."""
+        """Every message of a thread, following the pages.
+
+        A server that answers a cursor it already gave (the same page again, with
+        `has_more`) raises `PaginationError` instead of looping forever.
+        """
         after: str | None = None
+        cursors: set[str] = set()
         while True:
             page = await self.list_messages(thread_id, limit=limit, order=order, after=after)
             for message in page.data:
@@ -134,6 +139,14 @@ class AssistantsEndpoints(Transport):
             if not page.has_more or not page.data:
                 return
             after = page.last_id or page.data[-1].id
+            if after in cursors:
+                raise e.PaginationError(
+                    f"the server repeated the page ending at {after!r} while saying it has "
+                    "more; its pagination is broken: stop, or list with a smaller `limit`",
+                    method="GET",
+                    url=f"{self.base_url}/threads/{thread_id}/messages",
+                )
+            cursors.add(after)
 
     # ------------------------------------------------------------------ runs
 
