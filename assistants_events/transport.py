@@ -183,7 +183,9 @@ class RunStream:
     Reading is bounded by the client's `idle_timeout`: a silent server raises
     `StreamTimeout`; a dropped connection raises `APIConnectionError`, after every
     byte received before the drop was handed out.  Neither is retried: the run may
-    have moved on server-side.  `bytes_read` counts the bytes handed out.
+    have moved on server-side.  `bytes_read` counts the bytes handed out;
+    `events_read`, when a reader counts the events it parsed (the run driver does),
+    makes a broken stream's error say how many arrived.
     """
 
     def __init__(
@@ -198,6 +200,7 @@ class RunStream:
         self.recorder = recorder
         self.describe = describe
         self.bytes_read = 0
+        self.events_read: int | None = None
 
     async def __aenter__(self) -> RunStream:
         return self
@@ -241,8 +244,12 @@ class RunStream:
                 break
             if not chunk:
                 return
+        amount = f"{self.bytes_read} bytes"
+        if self.events_read is not None:
+            amount = f"{self.events_read} events ({amount})"
         raise e.APIConnectionError(
-            f"the stream broke after {self.bytes_read} bytes ({self.describe(failure)})",
+            f"the stream broke after {amount}: {self.describe(failure)}",
+            status=self.response.status,
             method=method,
             url=url,
         )
@@ -374,8 +381,15 @@ class Transport:
         body: Any = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        idempotent: bool = True,
     ) -> aiohttp.ClientResponse:
-        """Send with retries; return a 2xx response whose body is not read yet."""
+        """Send with retries; return a 2xx response whose body is not read yet.
+
+        With `idempotent=False` a request is retried only when it surely did not
+        reach the server (no connection, or an HTTP error answer); when it was sent
+        and no answer came, `RequestOutcomeUnknown` is raised at once.
+        """
         url = f"{self.base_url}{path}"
         query = {k: v for k, v in (params or {}).items() if v is not None}
         if self.azure and self.api_version:
@@ -402,15 +416,36 @@ class Transport:
                     error, e.QuotaExceededError
                 )
             except TimeoutError:
-                error = e.APITimeoutError(
-                    f"no answer within {self.timeout}s", method=method, url=url
-                )
-                retriable = True
-            except aiohttp.ClientError as exc:
+                if idempotent:
+                    error = e.APITimeoutError(
+                        f"no answer within {self.timeout}s", method=method, url=url
+                    )
+                else:
+                    error = e.RequestOutcomeUnknown(
+                        f"no answer within {self.timeout}s to a request that was sent; "
+                        "the server may have applied it",
+                        method=method,
+                        url=url,
+                    )
+                retriable = idempotent
+            except aiohttp.ClientConnectorError as exc:  # never reached the server
                 error = e.APIConnectionError(
                     f"cannot reach the server ({self._describe(exc)})", method=method, url=url
                 )
                 retriable = True
+            except aiohttp.ClientError as exc:
+                if idempotent:
+                    error = e.APIConnectionError(
+                        f"cannot reach the server ({self._describe(exc)})", method=method, url=url
+                    )
+                else:
+                    error = e.RequestOutcomeUnknown(
+                        f"the connection failed after the request was sent "
+                        f"({self._describe(exc)}); the server may have applied it",
+                        method=method,
+                        url=url,
+                    )
+                retriable = idempotent
             if not retriable or attempt >= self.max_retries:
                 log.debug("%s %s failed after %d attempt(s): %s", method, path, attempt + 1, error)
                 raise error
@@ -435,9 +470,14 @@ class Transport:
         body: Any = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        idempotent: bool = True,
     ) -> Any:
-        """One JSON request (with retries); returns the decoded JSON answer."""
-        response = await self._send(method, path, body, params, headers)
+        """One JSON request (with retries); returns the decoded JSON answer.
+
+        `idempotent=False`: see `_send` (no blind retry once the request was sent).
+        """
+        response = await self._send(method, path, body, params, headers, idempotent=idempotent)
         raw = await self._read_body(response, method)
         return _decode_json(raw, response, method)
 
@@ -468,9 +508,14 @@ class Transport:
         body: Any = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        idempotent: bool = True,
     ) -> RunStream:
-        """Open an event stream (retried only until the response starts)."""
-        response = await self._send(method, path, body, params, headers)
+        """Open an event stream (retried only until the response starts).
+
+        `idempotent=False`: see `_send` (no blind retry once the request was sent).
+        """
+        response = await self._send(method, path, body, params, headers, idempotent=idempotent)
         content_type = response.headers.get("content-type", "")
         if "text/event-stream" not in content_type.lower():
             raw = await self._read_body(response, method)

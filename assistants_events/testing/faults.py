@@ -19,7 +19,8 @@ class Faults:
     that many events.  `out_of_order`: send `in_progress` before `queued`.
     `error_after`: send an `error` event after that many events and end the
     stream.  `run_outcome`: the run fails, expires or ends incomplete instead of
-    answering.
+    answering.  `drop_before_answer`: apply the request (create the run, take the
+    tool outputs), then close the connection before any answer byte.
     """
 
     drop_after: int | None = None
@@ -38,6 +39,7 @@ class Faults:
         }
     )
     run_outcome: Literal["failed", "expired", "incomplete"] | None = None
+    drop_before_answer: bool = False
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> Faults:
