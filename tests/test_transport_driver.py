@@ -264,3 +264,14 @@ async def test_stream_that_names_no_run_gets_its_own_message() -> None:
     assert "'?'" not in text and "no run event arrived" not in text
     assert "after 1 events without naming a run" in text
     assert info.value.remote_cancel_sent is False and info.value.thread_id == "thread_1"
+
+
+async def test_stream_run_whose_answer_was_lost_is_not_sent_again_blindly(
+    server: MockAssistantsServer,
+) -> None:
+    async with client_for(server.url, max_retries=3) as client:
+        thread_id, assistant_id = await new_thread(client)
+        server.inject(Faults(drop_before_answer=True))
+        with pytest.raises(ae.errors.RequestOutcomeUnknown, match="may have applied it"):
+            await client.stream_run(thread_id, assistant_id)
+    assert len(server.store.runs) == 1

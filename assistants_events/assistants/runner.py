@@ -67,7 +67,6 @@ from ..sse import SSEDecoder
 from ..tools import ToolOutput
 from ..transport import RunStream
 from . import models as m
-from .client import _BETA
 from .client import AssistantsEndpoints as AssistantsClient
 from .convert import unstructure
 from .lifecycle import TERMINAL
@@ -280,11 +279,9 @@ async def _create_run(
 ) -> RunStream | str:
     """The new run's stream, or the id of the run a lost answer created (to follow)."""
     thread_id = ctx.thread_id or ""
-    body = {"assistant_id": assistant_id, **run_params, "stream": True}
-    path = f"/threads/{thread_id}/runs"
     for attempt in itertools.count():
         try:
-            return await client.stream("POST", path, body, None, _BETA, idempotent=False)
+            return await client.stream_run(thread_id, assistant_id, **run_params)
         except (RequestOutcomeUnknown, InternalServerError) as exc:
             try:
                 found = await _lookup_active_run(client, thread_id)
@@ -318,12 +315,10 @@ async def _submit(
 ) -> StreamResult:
     """Submit once; if the answer is lost or refused, look whether the outputs were taken."""
     thread_id = ctx.thread_id or ""
-    path = f"/threads/{thread_id}/runs/{current.id}/submit_tool_outputs"
-    body = {"tool_outputs": [o.to_json() for o in outputs], "stream": True}
     call_ids = frozenset(c.id for c in current.tool_calls)
     for attempt in itertools.count():
         try:
-            stream = await client.stream("POST", path, body, None, _BETA, idempotent=False)
+            stream = await client.stream_submit_tool_outputs(thread_id, current.id, outputs)
         except APIError as exc:
             try:
                 latest = await client.retrieve_run(thread_id, current.id)
