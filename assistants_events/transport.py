@@ -128,7 +128,7 @@ def error_from_response(
     )
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # an error body nested past decoding is still an error
         payload = None
     if isinstance(payload, dict):
         err = payload.get("error", payload)

@@ -99,6 +99,14 @@ async def test_deeply_nested_json_answer_is_a_typed_error_not_a_recursion_error(
             await client.retrieve_run("thread_1", "run_1")
 
 
+async def test_deeply_nested_json_error_answer_is_still_its_typed_http_error() -> None:
+    body = b"[" * 200_000 + b"]" * 200_000
+    answer = http(body).replace(b"200 OK", b"400 Bad Request")
+    async with raw_server(lambda _: answer) as url, client_for(url, max_retries=0) as client:
+        with pytest.raises(ae.BadRequestError):
+            await client.retrieve_run("thread_1", "run_1")
+
+
 def test_backoff_for_a_huge_attempt_number_is_capped_not_an_overflow() -> None:
     client = ae.AssistantsClient("key", "http://127.0.0.1:9/v1", max_retries=10**9)
     assert client._backoff(10**6, None) <= client.backoff_max * 1.25
