@@ -172,6 +172,25 @@ async def test_submit_answer_lost_after_the_outputs_were_taken_follows_the_run(
     assert server.cancelled == [] and "ABC" in result.text
 
 
+async def test_submit_refused_as_not_waiting_after_it_was_applied_follows_the_run(
+    server: MockAssistantsServer,
+) -> None:
+    class AppliedThenRefused(ae.AssistantsClient):
+        """The first submit is applied but its answer lost; the retry hears "not waiting"."""
+
+        async def stream_submit_tool_outputs(self, *args: Any, **kwargs: Any) -> ae.RunStream:
+            (await super().stream_submit_tool_outputs(*args, **kwargs)).close()
+            raise ae.BadRequestError("Runs in status 'queued' do not accept tool outputs.",
+                                     status=400)  # fmt: skip
+
+    async with AppliedThenRefused("key", server.url) as client:
+        thread_id, assistant_id = await new_thread(client)
+        result = await Lookup().run(client, thread_id=thread_id, assistant_id=assistant_id)
+    (run_id,) = server.store.runs
+    assert len(server.submissions(run_id)) == 1 and server.cancelled == []
+    assert result.run is not None and result.run.status == "completed" and "ABC" in result.text
+
+
 # ----------------------------------------------------------------- handler reuse
 
 
