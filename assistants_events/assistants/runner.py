@@ -64,7 +64,7 @@ from ..events import Event
 from ..handler import EventHandler
 from ..result import StreamResult
 from ..sse import SSEDecoder
-from ..tools import ToolOutput
+from ..tool_calls import ToolOutput
 from ..transport import RunStream
 from . import models as m
 from .client import AssistantsEndpoints as AssistantsClient
