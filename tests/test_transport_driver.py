@@ -294,3 +294,31 @@ async def test_stream_run_whose_answer_was_lost_is_not_sent_again_blindly(
         with pytest.raises(ae.errors.RequestOutcomeUnknown, match="may have applied it"):
             await client.stream_run(thread_id, assistant_id)
     assert len(server.store.runs) == 1
+
+
+async def test_driver_reads_a_body_as_consume_does_a_whole_last_event_without_blank_line() -> None:
+    from tests.conftest import fixture_bytes
+
+    body = fixture_bytes("text_run.sse")
+    body = body[: body.index(b"\n\nevent: done")]  # ends in thread.run.completed, no blank line
+    head = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+        + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+    )
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(head + body)
+        await writer.drain()
+        writer.close()
+
+    raw = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = raw.sockets[0].getsockname()[1]
+    try:
+        async with client_for(f"http://127.0.0.1:{port}/v1", max_retries=0) as client:
+            driven = await Lookup().run(client, thread_id="thread_abc123", assistant_id="asst_1")
+    finally:
+        raw.close()
+    consumed = await Lookup().consume(body)
+    assert driven.run is not None and driven.run.status == "completed"
+    assert driven.text == consumed.text and driven.run == consumed.run

@@ -62,6 +62,8 @@ from ..errors import (
 )
 from ..events import Event
 from ..handler import EventHandler
+from ..handler import _events as frames_to_events
+from ..handler import _whole as whole_last_frame
 from ..result import StreamResult
 from ..sse import SSEDecoder
 from ..tool_calls import ToolOutput
@@ -241,7 +243,10 @@ async def _start(
         params = dict(new_thread)
         thread = await client.create_thread(params.pop("messages", ()), **params)
         ctx.thread_id = thread.id
-        await handler.dispatch(Event("thread.created", json.dumps(unstructure(thread))))
+        data = json.dumps(unstructure(thread))
+        if client.stream_recorder is not None:  # recordings start as a thread-and-run stream does
+            client.stream_recorder(f"event: thread.created\ndata: {data}\n\n".encode())
+        await handler.dispatch(Event("thread.created", data))
     opened = await _open(lambda: _create_run(client, ctx, assistant_id, run_params), ctx)
     if isinstance(opened, RunStream):
         return await _consume(handler, opened, ctx)
@@ -348,18 +353,24 @@ def _call_ids(run: m.Run) -> frozenset[str]:
 
 
 async def _consume(handler: EventHandler, stream: RunStream, ctx: _Drive) -> StreamResult:
-    """Consume one body, counting its events so that a broken stream can say how many."""
+    """`handler.consume(stream)`, counting the events so that a broken stream can say how many.
+
+    The frames are read exactly as `EventHandler.consume` reads them (same decoder,
+    same helpers), one body, and handed to `consume_events`.
+    """
     ctx.stream = stream
     stream.events_read = 0
     decoder = SSEDecoder(handler.max_event_size)
 
     async def events() -> AsyncGenerator[Event, None]:
         async for chunk in stream:
-            for name, data, id_, _ in decoder.feed_fields(chunk):
-                yield Event(name, data, id_)
+            for event in frames_to_events(decoder.feed_fields(chunk)):
+                yield event
                 stream.events_read = (stream.events_read or 0) + 1
-        for name, data, id_, _ in decoder.close_fields():
-            yield Event(name, data, id_)
+        closing = decoder.close_fields()  # before `unterminated_fields`, which it sets
+        last = whole_last_frame(decoder.unterminated_fields())
+        for event in frames_to_events([*closing, *last]):
+            yield event
             stream.events_read = (stream.events_read or 0) + 1
 
     async with stream, aclosing(events()) as body:
