@@ -158,9 +158,9 @@ async def run_new_thread(
     """
     thread = dict(run_params.pop("thread", None) or {})
     thread.setdefault("messages", list(messages))
-    if run_params.get("tool_resources") is not None:
-        thread.setdefault("tool_resources", run_params.pop("tool_resources"))
-    run_params.pop("tool_resources", None)
+    top_level = run_params.pop("tool_resources", None)  # the create-run request has none
+    if top_level is not None:
+        thread.setdefault("tool_resources", top_level)
     return await _drive(client, handler, _Drive(), assistant_id, run_params, max_rounds,
                         cancel_timeout, new_thread=thread)  # fmt: skip
 
