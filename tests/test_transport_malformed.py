@@ -31,6 +31,11 @@ MALFORMED: dict[str, Callable[[bytes], bytes]] = {
     "header echoing the request": lambda req: (
         b"HTTP/1.1 200 OK\r\nX-Echo: " + req[:300] + b"\r\n\r\n{}"
     ),
+    "header line without colon echoing the key": lambda req: (
+        b"HTTP/1.1 200 OK\r\n"
+        + b"".join(line.replace(b":", b"") for line in req.split(b"\r\n") if b"Bearer" in line)
+        + b"\r\n\r\n{}"
+    ),
     "bad chunk size": lambda req: (
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
         b"Transfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n"
