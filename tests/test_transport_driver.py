@@ -322,3 +322,31 @@ async def test_driver_reads_a_body_as_consume_does_a_whole_last_event_without_bl
     consumed = await Lookup().consume(body)
     assert driven.run is not None and driven.run.status == "completed"
     assert driven.text == consumed.text and driven.run == consumed.run
+
+
+@pytest.mark.parametrize(
+    ("seen", "final"),
+    [(None, s) for s in ("completed", "incomplete", "failed", "cancelled", "expired")]
+    + [("requires_action", s) for s in ("completed", "cancelled", "expired", "requires_action")],
+)
+async def test_catching_up_a_followed_run_is_a_valid_strict_lifecycle(
+    seen: str | None, final: str
+) -> None:
+    import json
+
+    from assistants_events.assistants.convert import structure
+    from assistants_events.assistants.models import Run
+    from assistants_events.assistants.runner import _catch_up
+    from tests.conftest import fixture_bytes
+
+    first = fixture_bytes("text_run.sse").split(b"\n\n")[0].split(b"data: ", 1)[1]
+    payload = json.loads(first)
+    bot = Lookup()
+    if seen is not None:
+        statuses = [("created", "queued"), ("in_progress", "in_progress"), (seen, seen)]
+        await bot.consume_events(
+            [ae.Event(f"thread.run.{n}", json.dumps({**payload, "status": s})) for n, s in statuses]
+        )
+    run = structure({**payload, "status": final}, Run)
+    result = await bot.consume_events(_catch_up(bot, run, [], []))
+    assert result.run is not None and result.run.status == final and result.done
