@@ -5,6 +5,12 @@ latest user message reads `tool_name {json args}`, the run asks for that call;
 after tool outputs it quotes each output; otherwise it echoes the user's text
 word by word, prefixed with `Echo: `.  Tests pass their own script instead: a
 list of replies (used in turn) or a callable.
+
+The same model plays Assistants runs and Responses responses: for a response,
+`ModelContext.messages` are the context's message items in the Assistants shape
+(`{"role", "content": [{"type": "text", "text": {"value"}}]}`), `run` is the
+response object, `tool_outputs` the `function_call_output` items of this request,
+and `round` the number of tool rounds since the user's latest message.
 """
 
 from __future__ import annotations
