@@ -23,6 +23,7 @@ from .errors import ErrorObject, EventDecodeError
 
 if TYPE_CHECKING:
     from .assistants.models import Message, MessageDelta, Run, RunStep, RunStepDelta, Thread
+    from .responses.models import OutputItem, Response
     from .sse import ServerSentEvent
 
 __all__ = [
@@ -221,6 +222,18 @@ class Event:
     def thread(self) -> Thread | None:
         """The thread of a `thread.created` event, else None."""
         value: Thread | None = self._view("thread")
+        return value
+
+    @property
+    def response(self) -> Response | None:
+        """The response of a `response.created|in_progress|completed|...` event, else None."""
+        value: Response | None = self._view("response")
+        return value
+
+    @property
+    def item(self) -> OutputItem | None:
+        """The output item of a `response.output_item.added|done` event, else None."""
+        value: OutputItem | None = self._view("item")
         return value
 
     @property

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import assistants_events as ae
+from tests.conftest import fixture_bytes
 
 
 async def test_each_view_answers_only_its_own_events(tool_call_run: bytes) -> None:
@@ -85,3 +86,23 @@ def test_mypy_strict_follows_the_views_in_user_code(tmp_path: Path) -> None:
     )  # fmt: skip
     assert "error" not in done.stdout.replace("Success", ""), done.stdout
     assert re.search(r"def \(self: app\.Bot, city: (builtins\.)?str\)", done.stdout), done.stdout
+
+
+async def test_response_and_item_views_on_a_responses_stream() -> None:
+    body = fixture_bytes("genuine/responses/function_call_single_gpt51.sse")
+    responses: list[str] = []
+    items: list[str] = []
+
+    class Bot(ae.EventHandler):
+        @ae.on("response.*")
+        def look(self, event: ae.Event) -> None:
+            if event.response is not None:
+                responses.append(event.response.status or "")
+
+        @ae.on("response.output_item.done")
+        def done(self, event: ae.Event) -> None:
+            assert event.item is not None and event.run is None
+            items.append(type(event.item).__name__)
+
+    await Bot().consume(body)
+    assert responses[-1] == "completed" and "FunctionCall" in items

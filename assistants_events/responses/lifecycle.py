@@ -297,7 +297,11 @@ class ResponsesLifecycle:
             return
         response_id = self._response_id or "(unknown response)"
         status = self._responses.get(response_id) or "unknown"
-        self._report_violation(IncompleteStream(response_id, status))
+        self._report_violation(
+            IncompleteStream(
+                response_id, status, kind="response", expected="a terminal response event"
+            )
+        )
 
     # ------------------------------------------------------------ every event
 
