@@ -31,6 +31,9 @@ class ResponseDeleted:
     deleted: bool = True
 
 
+_NOT_BODY = frozenset({"self", "extra", "retry_sent"})
+
+
 def _body(params: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     clash = sorted(set(params) & set(extra))
     if clash:  # pragma: no cover - Python itself refuses a keyword given twice
@@ -44,8 +47,9 @@ class ResponsesEndpoints(Transport):
     """Responses: create (streamed or not), retrieve (or resume), cancel, delete, input items."""
 
     async def _response(self, method: str, path: str, body: Any = None,
-                        params: Mapping[str, Any] | None = None) -> Response:  # fmt: skip
-        payload = await self.request(method, path, body, params)
+                        params: Mapping[str, Any] | None = None, *,
+                        idempotent: bool = True) -> Response:  # fmt: skip
+        payload = await self.request(method, path, body, params, idempotent=idempotent)
         return structure(payload, Response, event=path)
 
     async def create_response(
@@ -74,15 +78,19 @@ class ResponsesEndpoints(Transport):
         prompt_cache_key: str | None = None,
         safety_identifier: str | None = None,
         service_tier: str | None = None,
+        retry_sent: bool = False,
         **extra: Any,
     ) -> Response:
         """Create a response and wait for it (or, with `background=True`, for it to be queued).
 
         Returns the `Response` as the server answered it: finished, or `queued` for
-        a background response (follow it with `retrieve_response`).
+        a background response (follow it with `retrieve_response`).  Creating is not
+        idempotent: once the request was sent and its answer lost, it is not repeated
+        (`RequestOutcomeUnknown`) unless `retry_sent=True`.
         """
-        params = {k: v for k, v in locals().items() if k not in ("self", "extra")}
-        return await self._response("POST", "/responses", _body(params, extra))
+        params = {k: v for k, v in locals().items() if k not in _NOT_BODY}
+        return await self._response("POST", "/responses", _body(params, extra),
+                                    idempotent=retry_sent)  # fmt: skip
 
     async def stream_response(
         self,
@@ -110,6 +118,7 @@ class ResponsesEndpoints(Transport):
         prompt_cache_key: str | None = None,
         safety_identifier: str | None = None,
         service_tier: str | None = None,
+        retry_sent: bool = False,
         **extra: Any,
     ) -> RunStream:
         """Create a response and return its event stream (`response.created` first).
@@ -117,10 +126,10 @@ class ResponsesEndpoints(Transport):
         Feed it to a handler (`await bot.consume(stream)`), or let `respond` drive
         the whole tool loop.  Parameters as for `create_response`.
         """
-        params = {k: v for k, v in locals().items() if k not in ("self", "extra")}
+        params = {k: v for k, v in locals().items() if k not in _NOT_BODY}
         body = _body(params, extra)
         body["stream"] = True
-        return await self.stream("POST", "/responses", body)
+        return await self.stream("POST", "/responses", body, idempotent=retry_sent)
 
     @overload
     async def retrieve_response(
