@@ -29,7 +29,7 @@ import attrs
 from .assistants import names
 from .client import AssistantsClient
 from .dispatch import on
-from .errors import AssistantsEventsError, InvalidTransition
+from .errors import AssistantsEventsError, InvalidTransition, StreamError
 from .events import Event
 from .handler import EventHandler
 from .handler import _events as frame_events  # read frames as consume() does
@@ -120,16 +120,23 @@ async def feed_recording(handler: EventHandler, events: list[Event]) -> StreamRe
     """Dispatch a recording of one or more stream bodies (a tool loop's, one after another).
 
     Once the handler's result says a body reached its end (`done`, or a terminal
-    response event), the next event begins a new body, as the driver would.
+    response event), the next event begins a new body, as the driver would.  As in
+    `consume`, an `error` event is dispatched, the rest read, then `StreamError` raised.
     """
     ended = False
+    error: StreamError | None = None
     for event in events:
         state = handler.state
         if ended and state is not None:
             state.end()
             state.begin()
-        await handler.dispatch(event)
+        try:
+            await handler.dispatch(event)
+        except StreamError as exc:
+            error = error or exc
         ended = handler.result.done
+    if error is not None:
+        raise error
     state = handler.state
     if state is not None:
         state.end()

@@ -136,3 +136,21 @@ def test_record_help_names_both_protocols(capsys: pytest.CaptureFixture[str]) ->
         main(["record", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "{responses,assistants}" in out and "(default: responses)" in out
+
+
+def test_replay_reads_on_after_an_error_event_then_fails(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = GENUINE / "error_insufficient_quota_then_failed.sse"
+    assert main(["replay", str(path), "--handler", f"{__file__}:Names"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[-2:] == ["error", "response.failed"]
+    assert "StreamError" in captured.err
+
+
+class Names(ae.EventHandler):
+    """Prints every event's name (a replay handler)."""
+
+    @ae.on("*")
+    def show(self, event: ae.Event) -> None:
+        print(event.name)
