@@ -404,7 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="assistants-events",
-        description="OpenAI Assistants streaming events, offline or live.",
+        description="Streams of the OpenAI Responses and Assistants APIs, offline or live.",
         formatter_class=HelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
