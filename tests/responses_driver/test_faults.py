@@ -379,3 +379,13 @@ async def test_a_create_that_never_answers_is_abandoned_after_cancel_timeout() -
             await task
         with anyio.fail_after(10):
             await abandoned.wait()  # the request was cancelled, not left running
+
+
+async def test_keepalives_numbered_among_the_events_resume_exactly_once() -> None:
+    async with served() as (server, client):
+        server.inject(Faults(drop_after=5, keepalive_every=2), times=3)
+        bot = Weather()
+        result = await bot.respond(client, model="gpt-4.1", input=WORDS, background=True)
+    (rid,) = server.responses
+    assert any(name == "keepalive" for name, _ in bot.seen)
+    assert bot.sequence_numbers() == played(server, rid) and result.text == f"Echo: {WORDS}"
