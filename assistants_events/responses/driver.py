@@ -42,6 +42,7 @@ from ..sse import SSEDecoder
 from ..tool_calls import ToolCallRequest, ToolOutput
 from ..transport import RunStream
 from .client import ResponsesEndpoints
+from .convert import unstructure
 from .lifecycle import TERMINAL_RESPONSE_STATUSES
 from .models import FunctionCall, Response
 from .state import ResponsesState
@@ -148,8 +149,11 @@ async def respond(
     `tools`: sent as given, followed by the handler's `@tool`s (see
     `function_tools`).  `previous_response_id` / `conversation`: where the first
     response continues; later rounds continue the previous response (or the same
-    conversation).  Other keyword arguments (`instructions`, `temperature`,
-    `reasoning`, `store`, ...) go into every request of the loop.
+    conversation).  With `store=False` nothing is kept server-side, so later rounds
+    resend the whole context instead (for reasoning models, ask for
+    `include=["reasoning.encrypted_content"]` so their reasoning can be resent).
+    Other keyword arguments (`instructions`, `temperature`, `reasoning`, ...) go
+    into every request of the loop.
     `max_resumes`: how many times a dropped background stream is resumed.
 
     Returns the handler's `StreamResult`: `responses` holds every response of the
@@ -205,6 +209,10 @@ class _Drive:
                    conversation: Any, max_tool_rounds: int) -> StreamResult:  # fmt: skip
         where = {"conversation": conversation} if conversation is not None else {
             "previous_response_id": previous_response_id}  # fmt: skip
+        # A response created with store=False is not kept: `previous_response_id` cannot
+        # continue it, so each round resends the whole context instead.
+        resend = body.get("store") is False and conversation is None
+        history = _input_items(input) if resend else []
         result = await self.round({**body, **where, "input": input})
         answered = 0
         while True:
@@ -221,9 +229,12 @@ class _Drive:
                 )
             outputs = await self.answer(response, calls)
             answered += 1
-            if conversation is None:
+            inputs: list[Any] = [output.to_input_item() for output in outputs]
+            if resend:
+                history = [*history, *map(_as_input, response.output), *inputs]
+                inputs = history
+            elif conversation is None:
                 where = {"previous_response_id": response.id}
-            inputs = [output.to_input_item() for output in outputs]
             result = await self.round({**body, **where, "input": inputs})
 
     async def answer(self, response: Response, calls: list[FunctionCall]) -> list[ToolOutput]:
@@ -394,6 +405,25 @@ class _Drive:
             return False
         log.info("cancelled response %s", response_id, extra=where)
         return True
+
+
+def _input_items(value: Any) -> list[Any]:
+    """`input` as a list of items (a string is one user message)."""
+    return [{"role": "user", "content": value}] if isinstance(value, str) else list(value)
+
+
+def _as_input(item: Any) -> Any:
+    """An output item as the input item that gives it back to the model."""
+    return _without_none(unstructure(item))
+
+
+def _without_none(value: Any) -> Any:
+    # The typed models spell out every field; the API wants absent ones left out.
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
 
 
 def _pending_calls(response: Response | None) -> list[FunctionCall]:

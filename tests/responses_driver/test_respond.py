@@ -259,3 +259,31 @@ async def test_the_first_response_continues_a_given_previous_response(
                                          previous_response_id=earlier.id)  # fmt: skip
     assert result.response is not None
     assert server.responses[result.response.id]["previous_response_id"] == earlier.id
+
+
+async def test_with_store_false_each_round_resends_the_whole_context() -> None:
+    async with served(script=[TWO_CITIES, "Both sunny."]) as (server, client):
+        result = await Weather().respond(client, model="gpt-4.1", input="weather?", store=False)
+    first, second = result.responses
+    stored = server.responses[second.id]
+    assert stored["previous_response_id"] is None and result.text == "Both sunny."
+    sent = server.responses_api.store.responses[second.id].input_items
+    kinds = [item.get("type") for item in sent]
+    assert kinds == ["message", "function_call", "function_call", "function_call_output",
+                     "function_call_output"]  # fmt: skip
+    assert [o["call_id"] for o in server.function_outputs(second.id)] == [
+        c.call_id for c in first.function_calls
+    ]
+
+
+async def test_with_store_false_three_rounds_resend_each_item_once() -> None:
+    paris = Reply.calls(("get_weather", {"city": "Paris"}))
+    oslo = Reply.calls(("get_weather", {"city": "Oslo"}))
+    async with served(script=[paris, oslo, "done"]) as (server, client):
+        result = await Weather().respond(client, model="gpt-4.1", input="weather?", store=False)
+    last = server.responses_api.store.responses[result.responses[-1].id].input_items
+    assert [item.get("type") for item in last] == [
+        "message", "function_call", "function_call_output", "function_call",
+        "function_call_output",
+    ]  # fmt: skip
+    assert result.text == "done"
