@@ -89,9 +89,7 @@ def sdk_params() -> dict[str, set[str]]:
         "update_assistant": names(assistant_update_params.AssistantUpdateParams),
         "create_thread": names(thread_create_params.ThreadCreateParams),
         "create_run": names(run_create_params.RunCreateParamsBase),
-        "create_thread_and_run": names(
-            thread_create_and_run_params.ThreadCreateAndRunParamsBase
-        ),
+        "create_thread_and_run": names(thread_create_and_run_params.ThreadCreateAndRunParamsBase),
     }
 
 
