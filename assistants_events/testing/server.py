@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
+from . import foundry
 from .faults import Faults, HTTPFault
 from .model import Script, ScriptedModel
 from .objects import JSON, TERMINAL, Event, RunState, Store, encode
@@ -90,6 +92,13 @@ class MockAssistantsServer:
     `ModelContext`).  `faults` apply to every stream; `inject(...)` to the next
     streams only; `fail_next(...)` answers the next requests with HTTP errors.
     `api_key`, when given, is the only key accepted (others get 401).
+
+    `flavor="foundry"` serves Azure AI Foundry classic agents instead (see
+    `testing.foundry`): URLs under `/api/projects/mock-project`, `api-version`
+    required, a bearer token required (`api_key` is then the only token accepted;
+    `expire_token` makes one fail), Azure's quirks and MCP approval runs.
+    `tls=True` serves HTTPS with a throwaway CA (needs `trustme`): give clients
+    `ssl_context()` or the CA file `ca_path`.
     """
 
     def __init__(
@@ -100,13 +109,22 @@ class MockAssistantsServer:
         host: str = "127.0.0.1",
         port: int = 0,
         api_key: str | None = None,
+        flavor: Literal["openai", "foundry"] = "openai",
+        tls: bool = False,
     ) -> None:
-        self.store = Store(ScriptedModel(script))
+        if flavor not in ("openai", "foundry"):
+            raise ValueError(f"flavor must be 'openai' or 'foundry', got {flavor!r}")
+        self.flavor = flavor
+        store = foundry.FoundryStore if flavor == "foundry" else Store
+        self.store = store(ScriptedModel(script))
         self.faults = faults or Faults()
         self.host = host
         self.port = port
         self.api_key = api_key
         self.requests: list[tuple[str, str]] = []
+        self.request_urls: list[str] = []  # path and query of every request, in order
+        self.expired_tokens: set[str] = set()
+        self.tls = foundry.TLSFiles.create(host) if tls else None
         self.cancelled: list[str] = []
         self._stream_faults: deque[Faults] = deque()
         self._http_faults: deque[HTTPFault] = deque()
@@ -118,8 +136,31 @@ class MockAssistantsServer:
 
     @property
     def url(self) -> str:
-        """The base URL to give a client: `http://127.0.0.1:PORT/v1`."""
-        return f"http://{self.host}:{self.port}/v1"
+        """The base URL to give a client: `http://127.0.0.1:PORT/v1`.
+
+        For the Foundry flavour, the project endpoint:
+        `http(s)://127.0.0.1:PORT/api/projects/mock-project`.
+        """
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}{self._prefix(foundry.FOUNDRY_PROJECT)}"
+
+    def _prefix(self, project: str = "{project}") -> str:
+        return f"/api/projects/{project}" if self.flavor == "foundry" else "/v1"
+
+    @property
+    def ca_path(self) -> str | None:
+        """The PEM file of the CA that signed the mock's certificate (`tls=True`)."""
+        return self.tls.ca_path if self.tls is not None else None
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """A client SSL context trusting the mock's CA (`tls=True` only)."""
+        if self.tls is None:
+            raise ValueError("the mock serves plain HTTP: create it with tls=True")
+        return self.tls.client_context()
+
+    def expire_token(self, token: str) -> None:
+        """From now on, answer requests bearing `token` with 401 (Foundry flavour)."""
+        self.expired_tokens.add(token)
 
     async def start(self) -> MockAssistantsServer:
         """Start listening (a free port unless one was given)."""
@@ -127,7 +168,8 @@ class MockAssistantsServer:
             self.app, access_log=None, handle_signals=False, shutdown_timeout=0.5
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        context = self.tls.server_context(self.host) if self.tls is not None else None
+        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=context)
         await site.start()
         sockets = getattr(site._server, "sockets", None)
         if sockets:
@@ -141,6 +183,8 @@ class MockAssistantsServer:
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
+        if self.tls is not None:
+            self.tls.remove()
 
     async def __aenter__(self) -> MockAssistantsServer:
         return await self.start()
@@ -173,36 +217,56 @@ class MockAssistantsServer:
 
     def _build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware])
-        r = app.router
-        r.add_post("/v1/assistants", self._create_assistant)
-        r.add_get("/v1/assistants", self._list_assistants)
-        r.add_get("/v1/assistants/{aid}", self._get_assistant)
-        r.add_post("/v1/assistants/{aid}", self._update_assistant)
-        r.add_delete("/v1/assistants/{aid}", self._delete_assistant)
-        r.add_post("/v1/threads", self._create_thread)
-        r.add_post("/v1/threads/runs", self._create_thread_and_run)
-        r.add_get("/v1/threads/{tid}", self._get_thread)
-        r.add_post("/v1/threads/{tid}", self._update_thread)
-        r.add_delete("/v1/threads/{tid}", self._delete_thread)
-        r.add_post("/v1/threads/{tid}/messages", self._create_message)
-        r.add_get("/v1/threads/{tid}/messages", self._list_messages)
-        r.add_get("/v1/threads/{tid}/messages/{mid}", self._get_message)
-        r.add_post("/v1/threads/{tid}/runs", self._create_run)
-        r.add_get("/v1/threads/{tid}/runs", self._list_runs)
-        r.add_get("/v1/threads/{tid}/runs/{rid}", self._get_run)
-        r.add_post("/v1/threads/{tid}/runs/{rid}/cancel", self._cancel_run)
-        r.add_post("/v1/threads/{tid}/runs/{rid}/submit_tool_outputs", self._submit)
-        r.add_get("/v1/threads/{tid}/runs/{rid}/steps", self._list_steps)
-        r.add_get("/v1/threads/{tid}/runs/{rid}/steps/{sid}", self._get_step)
+        r, p = app.router, self._prefix()
+        r.add_post(f"{p}/assistants", self._create_assistant)
+        r.add_get(f"{p}/assistants", self._list_assistants)
+        r.add_get(p + "/assistants/{aid}", self._get_assistant)
+        r.add_post(p + "/assistants/{aid}", self._update_assistant)
+        r.add_delete(p + "/assistants/{aid}", self._delete_assistant)
+        r.add_post(f"{p}/threads", self._create_thread)
+        r.add_post(f"{p}/threads/runs", self._create_thread_and_run)
+        r.add_get(p + "/threads/{tid}", self._get_thread)
+        r.add_post(p + "/threads/{tid}", self._update_thread)
+        r.add_delete(p + "/threads/{tid}", self._delete_thread)
+        r.add_post(p + "/threads/{tid}/messages", self._create_message)
+        r.add_get(p + "/threads/{tid}/messages", self._list_messages)
+        r.add_get(p + "/threads/{tid}/messages/{mid}", self._get_message)
+        r.add_post(p + "/threads/{tid}/runs", self._create_run)
+        r.add_get(p + "/threads/{tid}/runs", self._list_runs)
+        r.add_get(p + "/threads/{tid}/runs/{rid}", self._get_run)
+        r.add_post(p + "/threads/{tid}/runs/{rid}/cancel", self._cancel_run)
+        r.add_post(p + "/threads/{tid}/runs/{rid}/submit_tool_outputs", self._submit)
+        r.add_get(p + "/threads/{tid}/runs/{rid}/steps", self._list_steps)
+        r.add_get(p + "/threads/{tid}/runs/{rid}/steps/{sid}", self._get_step)
         return app
+
+    def _refuse(self, request: web.Request) -> web.Response | None:
+        """The 401/400 answer to a request without valid credentials (None: it may pass)."""
+        auth = request.headers.get("Authorization", "")
+        if self.flavor == "foundry":
+            token = auth[7:] if auth.startswith("Bearer ") else ""
+            if (not token or token in self.expired_tokens
+                    or (self.api_key is not None and token != self.api_key)):  # fmt: skip
+                message = ("Unauthorized. Access token is missing, invalid, audience is "
+                           "incorrect (https://ai.azure.com), or have expired.")  # fmt: skip
+                return _error(401, message, code="PermissionDenied",
+                              headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+            if not request.query.get("api-version"):
+                return _error(400, "Missing required query parameter: api-version",
+                              code="BadRequest")  # fmt: skip
+            return None
+        key = auth[7:] if auth.startswith("Bearer ") else request.headers.get("api-key", "")
+        if not key or (self.api_key is not None and key != self.api_key):
+            return _error(401, "Incorrect API key provided.", code="invalid_api_key")
+        return None
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.requests.append((request.method, request.path))
-        auth = request.headers.get("Authorization", "")
-        key = auth[7:] if auth.startswith("Bearer ") else request.headers.get("api-key", "")
-        if not key or (self.api_key is not None and key != self.api_key):
-            return _error(401, "Incorrect API key provided.", code="invalid_api_key")
+        self.request_urls.append(request.path_qs)
+        refused = self._refuse(request)
+        if refused is not None:
+            return refused
         for fault in list(self._http_faults):
             if fault.applies_to(request.path):
                 self._http_faults.remove(fault)
@@ -386,6 +450,15 @@ class MockAssistantsServer:
     async def _submit(self, request: web.Request) -> web.StreamResponse:
         state = self._run_state(request)
         body = await self._body(request)
+        if isinstance(self.store, foundry.FoundryStore):
+            pending = self.store.awaiting_approval(state)
+            if pending is not None:
+                problem = foundry.check_approvals(pending, body.get("tool_approvals"))
+                if problem is not None:
+                    raise _HTTPProblem(400, problem)
+                faults = self._faults_for(request)
+                events = self.store.approve(state, body["tool_approvals"], faults)
+                return await self._respond(request, body, state, events, faults)
         outputs = body.get("tool_outputs")
         if state.status != "requires_action":
             raise _HTTPProblem(400, f"Runs in status '{state.status}' do not accept tool outputs.")

@@ -1,0 +1,248 @@
+"""The Foundry flavour of the mock server: Azure AI Foundry classic agents, offline.
+
+What differs from the OpenAI flavour, as genuine Foundry traffic shows it:
+
+- URLs under `/api/projects/<project>`, each request with `?api-version=`; a
+  bearer token (Entra ID) is required, an `api-key` header is not accepted.
+- Steps carry `expires_at` (not `expired_at`); `thread.run.step.created` is sent
+  twice for one step; after tool outputs or approvals the run is re-announced with
+  `thread.run.created` once it is `queued` again.
+- MCP approval runs: when the run's assistant has an `mcp` tool whose
+  `allowed_tools` name the first word of the user's message (`tool_name {json}`),
+  the run lists the server's tools (an `activities` step), streams the call as
+  `mcp` step deltas and stops at `requires_action` with a `submit_tool_approval`
+  action.  The answer (`tool_approvals` on the submit endpoint) completes the call
+  step, with the mock MCP server's output when approved, and the model quotes it.
+
+The TLS helpers use `trustme` (a test dependency), imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .faults import Faults
+from .objects import JSON, Event, RunState, Store, now
+
+__all__ = [
+    "DENIED_OUTPUT",
+    "FOUNDRY_PROJECT",
+    "FoundryStore",
+    "McpPlan",
+    "TLSFiles",
+    "check_approvals",
+    "mcp_plan",
+]
+
+FOUNDRY_PROJECT = "mock-project"
+DENIED_OUTPUT = "The tool call was not approved."
+
+
+@attrs.frozen
+class McpPlan:
+    """One MCP call the mock model makes: the server, the tool, the arguments."""
+
+    server_label: str
+    name: str
+    arguments: str
+
+
+def mcp_plan(tools: list[JSON], text: str) -> McpPlan | None:
+    """The MCP call a `tool_name {json}` message asks for, if an `mcp` tool allows it."""
+    name, _, rest = text.strip().partition(" ")
+    try:
+        arguments = json.loads(rest) if rest.strip() else {}
+    except ValueError:
+        return None
+    if not isinstance(arguments, dict):
+        return None
+    for tool in tools:
+        if tool.get("type") == "mcp" and name in (tool.get("allowed_tools") or ()):
+            return McpPlan(str(tool.get("server_label") or "mcp"), name, json.dumps(arguments))
+    return None
+
+
+def check_approvals(pending: list[JSON], approvals: Any) -> str | None:
+    """Why a `tool_approvals` list does not answer the pending calls (None when it does)."""
+    if not isinstance(approvals, list) or not all(
+        isinstance(a, dict) and isinstance(a.get("tool_call_id"), str)
+        and isinstance(a.get("approve"), bool) for a in approvals
+    ):  # fmt: skip
+        return "tool_approvals must be a list of {tool_call_id, approve}"
+    expected = [c["id"] for c in pending]
+    given = [a["tool_call_id"] for a in approvals]
+    if sorted(given) != sorted(expected) or len(set(given)) != len(given):
+        return f"Expected tool approvals for call_ids {expected}, got {given}."
+    return None
+
+
+@attrs.define
+class _Approval:
+    step: JSON
+    calls: list[JSON]
+
+
+class FoundryStore(Store):
+    """The mock's objects and events as Foundry sends them (see the module doc)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.approvals: dict[str, _Approval] = {}
+        self.approval_submissions: dict[str, list[list[JSON]]] = {}
+
+    def step(self, state: RunState, details: JSON) -> JSON:
+        obj = super().step(state, details)
+        del obj["expired_at"]
+        obj["expires_at"] = state.json.get("expires_at")
+        return obj
+
+    def start(self, state: RunState, faults: Faults) -> Iterator[Event]:
+        return _step_created_twice(super().start(state, faults))
+
+    def resume(self, state: RunState, outputs: list[JSON], faults: Faults) -> Iterator[Event]:
+        return _step_created_twice(_run_created_again(super().resume(state, outputs, faults)))
+
+    def awaiting_approval(self, state: RunState) -> list[JSON] | None:
+        """The MCP calls a run waits approval for (None when it waits for none)."""
+        approval = self.approvals.get(state.id)
+        return approval.calls if approval is not None else None
+
+    def _turn(self, state: RunState, faults: Faults) -> Iterator[Event]:
+        if faults.run_outcome is None and not state.outputs:
+            plan = mcp_plan(state.json.get("tools") or [], self._last_user_text(state))
+            if plan is not None:
+                state.round += 1
+                yield from self._ask_approval(state, plan)
+                return
+        yield from super()._turn(state, faults)
+
+    def _last_user_text(self, state: RunState) -> str:
+        for message in reversed(self.messages[state.json["thread_id"]]):
+            if message.get("role") == "user":
+                return "".join(
+                    p["text"]["value"] for p in message["content"] if p.get("type") == "text"
+                )
+        return ""
+
+    def _ask_approval(self, state: RunState, plan: McpPlan) -> Iterator[Event]:
+        listing = self.step(state, {"type": "activities", "activities": [{
+            "type": "mcp_list_tools", "id": self.new_id("act"), "server_label": plan.server_label,
+            "tools": {plan.name: {"description": f"{plan.name} (mock MCP tool)",
+                                  "parameters": {"type": "object", "properties": {}}}},
+        }]})  # fmt: skip
+        yield "thread.run.step.created", listing
+        listing.update(status="completed", completed_at=now())
+        yield "thread.run.step.completed", listing
+        step = self.step(state, {"type": "tool_calls", "tool_calls": []})
+        state.open_step = step
+        yield "thread.run.step.created", step
+        yield "thread.run.step.in_progress", step
+        call_id = self.new_id("call")
+        delta = {"index": 0, "id": call_id, "type": "mcp", "arguments": plan.arguments}
+        yield "thread.run.step.delta", {
+            "id": step["id"], "object": "thread.run.step.delta",
+            "delta": {"step_details": {"type": "mcp", "tool_calls": [delta]}},
+        }  # fmt: skip
+        call = {"id": call_id, "type": "mcp", "name": plan.name, "arguments": plan.arguments,
+                "server_label": plan.server_label}  # fmt: skip
+        self.approvals[state.id] = _Approval(step, [call])
+        state.pending_step, state.pending_calls, state.open_step = step, [call], None
+        action = {"type": "submit_tool_approval", "submit_tool_approval": {"tool_calls": [call]}}
+        yield self._run_event(state, "requires_action", required_action=action)
+
+    def approve(self, state: RunState, approvals: list[JSON], faults: Faults) -> Iterator[Event]:
+        """The events after `tool_approvals`: the MCP step completes and the run goes on."""
+        return _step_created_twice(_run_created_again(self._approve(state, approvals, faults)))
+
+    def _approve(self, state: RunState, approvals: list[JSON], faults: Faults) -> Iterator[Event]:
+        pending = self.approvals.pop(state.id)
+        self.approval_submissions.setdefault(state.id, []).append(approvals)
+        approved = {a["tool_call_id"]: a["approve"] for a in approvals}
+        done = []
+        for call in pending.calls:
+            output = (
+                f"{call['server_label']}.{call['name']} answered {call['arguments']}"
+                if approved[call["id"]]
+                else DENIED_OUTPUT
+            )
+            state.outputs.append((call["name"], call["arguments"], output))
+            done.append({**call, "output": output})
+        step = pending.step
+        step["step_details"] = {"type": "tool_calls", "tool_calls": done}
+        step.update(status="completed", completed_at=now(), usage=self._usage(state, 5))
+        state.pending_step, state.pending_calls = None, []
+        state.json["required_action"] = None
+        yield "thread.run.step.completed", step
+        yield self._run_event(state, "queued")
+        yield self._run_event(state, "in_progress")
+        yield from self._turn(state, faults)
+
+
+def _step_created_twice(events: Iterator[Event]) -> Iterator[Event]:
+    # Foundry announces some steps twice; the second copy is the same object.
+    for name, data in events:
+        yield name, data
+        if name == "thread.run.step.created":
+            yield name, data
+
+
+def _run_created_again(events: Iterator[Event]) -> Iterator[Event]:
+    # After requires_action, Foundry re-sends thread.run.created once the run is queued.
+    again = True
+    for name, data in events:
+        yield name, data
+        if again and name == "thread.run.queued":
+            again = False
+            yield "thread.run.created", data
+
+
+@attrs.frozen
+class TLSFiles:
+    """A throwaway certificate authority and the mock's certificate (via `trustme`).
+
+    `server_context()` is the mock's; `client_context()` trusts the CA (for aiohttp);
+    `ca_path` is the CA's PEM file (for azure-core's `connection_verify=`, `requests`,
+    `SSL_CERT_FILE`).
+    """
+
+    ca: Any
+    ca_path: str
+
+    @classmethod
+    def create(cls, host: str) -> TLSFiles:
+        """A new CA for `host`; raises a clear error if `trustme` is not installed."""
+        try:
+            import trustme
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise RuntimeError(
+                "MockAssistantsServer(tls=True) needs the trustme package: pip install trustme"
+            ) from None
+        ca = trustme.CA()
+        with tempfile.NamedTemporaryFile(
+            prefix="ae-mock-ca-", suffix=".pem", delete=False
+        ) as handle:
+            handle.write(ca.cert_pem.bytes())
+        return cls(ca, handle.name)
+
+    def server_context(self, host: str) -> ssl.SSLContext:
+        """The server side: a certificate for `host` signed by the CA."""
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.ca.issue_cert(host, "localhost").configure_cert(context)
+        return context
+
+    def client_context(self) -> ssl.SSLContext:
+        """A client context that trusts this CA only."""
+        context = ssl.create_default_context()
+        self.ca.configure_trust(context)
+        return context
+
+    def remove(self) -> None:
+        """Delete the CA file."""
+        Path(self.ca_path).unlink(missing_ok=True)
