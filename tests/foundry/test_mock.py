@@ -56,9 +56,11 @@ class Foundry:
 
 @pytest.fixture
 async def foundry() -> Any:
-    async with MockAssistantsServer(flavor="foundry", api_key=TOKEN) as server:
-        async with aiohttp.ClientSession() as session:
-            yield Foundry(server, session)
+    async with (
+        MockAssistantsServer(flavor="foundry", api_key=TOKEN) as server,
+        aiohttp.ClientSession() as session,
+    ):
+        yield Foundry(server, session)
 
 
 async def test_the_project_endpoint_is_the_base_url(foundry: Foundry) -> None:
@@ -127,7 +129,8 @@ async def test_tool_approvals_complete_the_mcp_step(
 ) -> None:
     _, run = await start_mcp_run(foundry)
     [call] = run["required_action"]["submit_tool_approval"]["tool_calls"]
-    raw = await foundry.ok("POST", f"/threads/{run['thread_id']}/runs/{run['id']}/submit_tool_outputs", {
+    path = f"/threads/{run['thread_id']}/runs/{run['id']}/submit_tool_outputs"
+    raw = await foundry.ok("POST", path, {
         "tool_approvals": [{"tool_call_id": call["id"], "approve": approve}], "stream": True,
     })  # fmt: skip
     events = events_of(raw)
