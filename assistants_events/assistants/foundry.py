@@ -15,6 +15,7 @@ object with `async get_token(*scopes)` returning `.token` / `.expires_on` works.
 
 from __future__ import annotations
 
+import ast
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -35,6 +36,7 @@ __all__ = [
     "FoundryAuth",
     "FoundryEndpoint",
     "ToolApproval",
+    "azure_event",
     "tool_approvals_body",
 ]
 
@@ -290,3 +292,36 @@ def tool_approvals_body(approvals: list[ToolApproval], *, stream: bool) -> dict[
     if stream:
         body["stream"] = True
     return body
+
+
+def _plain(value: str) -> Any:
+    # The SDK hands `error` and unknown events over as str(dict): a Python literal.
+    try:
+        return ast.literal_eval(value)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return value
+
+
+def azure_event(sdk_event: Any) -> tuple[str, Any]:
+    """The event name and wire-shaped data of one item of an azure-ai-agents stream.
+
+    The SDK yields `(event_type, data, handler_result)`; `data` is one of its models
+    (a mapping holding the wire names, except that it renamed a step's
+    `expires_at` to `expired_at`: renamed back here) or a string for `done`,
+    `error` and events it does not know.
+    """
+    if not isinstance(sdk_event, tuple) or len(sdk_event) < 2 or not isinstance(sdk_event[0], str):
+        raise TypeError(
+            f"not an azure-ai-agents stream item: {type(sdk_event).__name__}; iterate the "
+            "stream of runs.stream(...) (it yields (event_type, data, result))"
+        )
+    name, data = str(sdk_event[0]), sdk_event[1]
+    if isinstance(data, str):
+        return name, data if data == "[DONE]" else _plain(data)
+    as_dict = getattr(data, "as_dict", None)
+    payload = as_dict() if callable(as_dict) else data
+    if not isinstance(payload, dict):
+        raise TypeError(f"the data of {name!r} is a {type(payload).__name__}, not a model")
+    if name.startswith("thread.run.step.") and "expired_at" in payload:
+        payload["expires_at"] = payload.pop("expired_at")
+    return name, payload

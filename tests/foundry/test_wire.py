@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 import assistants_events as ae
-from assistants_events.assistants.foundry import FoundryEndpoint, ToolApproval, tool_approvals_body
+from assistants_events.assistants.foundry import (
+    FoundryEndpoint,
+    ToolApproval,
+    azure_event,
+    tool_approvals_body,
+)
 
 PROJECT = "https://res.services.ai.azure.com/api/projects/proj"
 
@@ -52,3 +57,24 @@ def test_approval_header_values_never_show_in_a_repr() -> None:
 def test_the_submit_body_carries_tool_approvals_and_stream() -> None:
     body = tool_approvals_body([ToolApproval("c1", False)], stream=True)
     assert body == {"tool_approvals": [{"tool_call_id": "c1", "approve": False}], "stream": True}
+
+
+def test_an_azure_sdk_step_event_gets_its_wire_names_back() -> None:
+    from azure.ai.agents.models import RunStep
+
+    step = RunStep({"id": "step_1", "status": "completed", "assistant_id": "a", "expired_at": 5})
+    name, data = azure_event(("thread.run.step.completed", step, None))
+    assert name == "thread.run.step.completed"
+    assert data["expires_at"] == 5 and "expired_at" not in data
+    assert data["assistant_id"] == "a"
+
+
+def test_an_azure_sdk_error_event_string_becomes_its_payload() -> None:
+    name, data = azure_event(("error", "{'error': {'message': 'boom'}}", None))
+    assert (name, data) == ("error", {"error": {"message": "boom"}})
+    assert azure_event(("done", "[DONE]", None)) == ("done", "[DONE]")
+
+
+def test_something_else_than_an_sdk_item_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="azure-ai-agents stream item"):
+        azure_event({"event": "x"})
