@@ -22,7 +22,7 @@ from types import ModuleType
 
 import anyio
 
-from . import names
+from .assistants import names
 from .client import AssistantsClient
 from .dispatch import on
 from .errors import AssistantsEventsError, IncompleteStream, InvalidTransition
@@ -176,8 +176,9 @@ async def check_stream(body: bytes) -> tuple[list[str], collections.Counter[str]
         if line.strip() == b"":
             first_line = number + 1
     decoder.close()
-    with contextlib.suppress(IncompleteStream):
-        checker.lifecycle.finish(checker.result.done)
+    if checker.state is not None:
+        with contextlib.suppress(IncompleteStream):
+            checker.state.end()
     return problems, counts
 
 

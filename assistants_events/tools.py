@@ -23,7 +23,7 @@ import anyio
 import attrs
 import cattrs
 
-from .convert import converter
+from .convert import new_converter
 from .dispatch import is_async_callable
 from .errors import ToolDefinitionError
 
@@ -32,6 +32,10 @@ __all__ = ["DEFAULT_TOOL_TIMEOUT", "ToolCallRequest", "ToolOutput", "ToolSpec", 
 log = logging.getLogger("assistants_events")
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+converter = new_converter()
+"""Structures tool arguments into the tools' parameter types; register hooks for your
+own types here.  It is not the converter that decodes server payloads."""
 
 DEFAULT_TOOL_TIMEOUT = 60.0
 TOOL_MARK = "__assistants_events_tool__"
