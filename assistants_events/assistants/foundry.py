@@ -156,12 +156,25 @@ class FoundryAuth:
         """The `Authorization` header value: `Bearer <token>`, renewed when due."""
         return f"Bearer {(await self._token_value()).reveal()}"
 
-    async def headers(self) -> dict[str, str]:
+    async def headers(self) -> Mapping[str, str]:
         """The auth headers of one request."""
         return {"Authorization": await self.authorization()}
 
-    async def renew(self, rejected: str) -> bool:
-        """After a 401 for the header value `rejected`: fetch a new token at most once.
+    @property
+    def advice(self) -> str:
+        """What to do when Foundry refuses the token (ends the `AuthenticationError`)."""
+        if self._credential is None:
+            return (
+                "the Foundry token was refused (expired?): pass an azure-identity credential "
+                "(azure.identity.aio.DefaultAzureCredential()) so tokens are renewed"
+            )
+        return (
+            f"Foundry refused a fresh token from {type(self._credential).__name__}: check "
+            "its tenant and that the identity has a role on the project (Azure AI User)"
+        )
+
+    async def renew(self, rejected: Mapping[str, str]) -> bool:
+        """After a 401 for the request headers `rejected`: fetch a new token at most once.
 
         Many requests refused with the same token share one renewal: a task whose
         rejected token was already replaced gets True at once, without asking the
@@ -172,7 +185,8 @@ class FoundryAuth:
             return False
         async with self._lock:
             current = self._token
-            if current is not None and f"Bearer {current.reveal()}" != rejected:
+            refused = rejected.get("Authorization")
+            if current is not None and f"Bearer {current.reveal()}" != refused:
                 return True
             fresh = await self._fetch()
             self._token = fresh

@@ -4,15 +4,18 @@ What differs from the OpenAI flavour, as genuine Foundry traffic shows it:
 
 - URLs under `/api/projects/<project>`, each request with `?api-version=`; a
   bearer token (Entra ID) is required, an `api-key` header is not accepted.
-- Steps carry `expires_at` (not `expired_at`); `thread.run.step.created` is sent
-  twice for one step; after tool outputs or approvals the run is re-announced with
-  `thread.run.created` once it is `queued` again.
-- MCP approval runs: when the run's assistant has an `mcp` tool whose
-  `allowed_tools` name the first word of the user's message (`tool_name {json}`),
-  the run lists the server's tools (an `activities` step), streams the call as
-  `mcp` step deltas and stops at `requires_action` with a `submit_tool_approval`
-  action.  The answer (`tool_approvals` on the submit endpoint) completes the call
-  step, with the mock MCP server's output when approved, and the model quotes it.
+- Steps carry `expires_at` (not `expired_at`).  With `quirks` on (the default),
+  what genuine recordings show: a tool-call step's `thread.run.step.created` comes
+  again after its `in_progress`; after tool outputs or approvals the run is
+  re-announced with `thread.run.created` once it is `queued` again, and an approved
+  MCP call's output arrives as a step delta after its step's `completed`.
+- MCP approval runs: when the user's message reads `tool_name {json}` and the run
+  has an `mcp` tool whose `allowed_tools` name it (or allow any: `null`), the run
+  lists the server's tools (an `activities` step), streams the call as a
+  `tool_calls` delta of type `mcp` and stops at `requires_action` with a
+  `submit_tool_approval` action, as recorded from Foundry (2025-08).  The answer
+  (`tool_approvals` on the submit endpoint) completes the call step, with the mock
+  MCP server's output when approved, and the model quotes it.
 
 The TLS helpers use `trustme` (a test dependency), imported only when asked for.
 """
@@ -58,14 +61,19 @@ def mcp_plan(tools: list[JSON], text: str) -> McpPlan | None:
     """The MCP call a `tool_name {json}` message asks for, if an `mcp` tool allows it."""
     name, _, rest = text.strip().partition(" ")
     try:
-        arguments = json.loads(rest) if rest.strip() else {}
+        arguments = json.loads(rest)
     except ValueError:
         return None
     if not isinstance(arguments, dict):
         return None
+    functions = {t.get("function", {}).get("name") for t in tools if t.get("type") == "function"}
     for tool in tools:
-        if tool.get("type") == "mcp" and name in (tool.get("allowed_tools") or ()):
-            return McpPlan(str(tool.get("server_label") or "mcp"), name, json.dumps(arguments))
+        allowed = tool.get("allowed_tools")
+        if tool.get("type") != "mcp" or (allowed is not None and name not in allowed):
+            continue
+        if allowed is None and name in functions:
+            continue  # a function of that name answers it
+        return McpPlan(str(tool.get("server_label") or "mcp"), name, json.dumps(arguments))
     return None
 
 
@@ -92,8 +100,9 @@ class _Approval:
 class FoundryStore(Store):
     """The mock's objects and events as Foundry sends them (see the module doc)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, quirks: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.quirks = quirks
         self.approvals: dict[str, _Approval] = {}
         self.approval_submissions: dict[str, list[list[JSON]]] = {}
 
@@ -104,10 +113,15 @@ class FoundryStore(Store):
         return obj
 
     def start(self, state: RunState, faults: Faults) -> Iterator[Event]:
-        return _step_created_twice(super().start(state, faults))
+        return self._quirky(super().start(state, faults))
 
     def resume(self, state: RunState, outputs: list[JSON], faults: Faults) -> Iterator[Event]:
-        return _step_created_twice(_run_created_again(super().resume(state, outputs, faults)))
+        return self._quirky(super().resume(state, outputs, faults))
+
+    def _quirky(self, events: Iterator[Event]) -> Iterator[Event]:
+        if not self.quirks:
+            return (event for event in events if event[0] != _LATE_DELTA)
+        return _step_created_again(_run_created_again(_late_deltas(events)))
 
     def awaiting_approval(self, state: RunState) -> list[JSON] | None:
         """The MCP calls a run waits approval for (None when it waits for none)."""
@@ -138,20 +152,16 @@ class FoundryStore(Store):
                                   "parameters": {"type": "object", "properties": {}}}},
         }]})  # fmt: skip
         yield "thread.run.step.created", listing
+        yield "thread.run.step.in_progress", listing
         listing.update(status="completed", completed_at=now())
         yield "thread.run.step.completed", listing
         step = self.step(state, {"type": "tool_calls", "tool_calls": []})
         state.open_step = step
         yield "thread.run.step.created", step
         yield "thread.run.step.in_progress", step
-        call_id = self.new_id("call")
-        delta = {"index": 0, "id": call_id, "type": "mcp", "arguments": plan.arguments}
-        yield "thread.run.step.delta", {
-            "id": step["id"], "object": "thread.run.step.delta",
-            "delta": {"step_details": {"type": "mcp", "tool_calls": [delta]}},
-        }  # fmt: skip
-        call = {"id": call_id, "type": "mcp", "name": plan.name, "arguments": plan.arguments,
-                "server_label": plan.server_label}  # fmt: skip
+        call = {"id": self.new_id("call"), "type": "mcp", "arguments": plan.arguments,
+                "name": plan.name, "server_label": plan.server_label}  # fmt: skip
+        yield "thread.run.step.delta", _call_delta(step, {**call, "output": None})
         self.approvals[state.id] = _Approval(step, [call])
         state.pending_step, state.pending_calls, state.open_step = step, [call], None
         action = {"type": "submit_tool_approval", "submit_tool_approval": {"tool_calls": [call]}}
@@ -159,7 +169,7 @@ class FoundryStore(Store):
 
     def approve(self, state: RunState, approvals: list[JSON], faults: Faults) -> Iterator[Event]:
         """The events after `tool_approvals`: the MCP step completes and the run goes on."""
-        return _step_created_twice(_run_created_again(self._approve(state, approvals, faults)))
+        return self._quirky(self._approve(state, approvals, faults))
 
     def _approve(self, state: RunState, approvals: list[JSON], faults: Faults) -> Iterator[Event]:
         pending = self.approvals.pop(state.id)
@@ -182,15 +192,40 @@ class FoundryStore(Store):
         yield "thread.run.step.completed", step
         yield self._run_event(state, "queued")
         yield self._run_event(state, "in_progress")
+        for index, call in enumerate(done):
+            late = {"index": index, "id": call["id"], "type": "mcp", "output": call["output"]}
+            yield _LATE_DELTA, _call_delta(step, late)
         yield from self._turn(state, faults)
 
 
-def _step_created_twice(events: Iterator[Event]) -> Iterator[Event]:
-    # Foundry announces some steps twice; the second copy is the same object.
+# A step delta Foundry sends after its step completed; dropped when quirks are off.
+_LATE_DELTA = "thread.run.step.delta (late)"
+
+
+def _call_delta(step: JSON, call: JSON) -> JSON:
+    return {
+        "id": step["id"],
+        "object": "thread.run.step.delta",
+        "delta": {"step_details": {"type": "tool_calls", "tool_calls": [{"index": 0, **call}]}},
+    }
+
+
+def _late_deltas(events: Iterator[Event]) -> Iterator[Event]:
+    for name, data in events:
+        yield ("thread.run.step.delta" if name == _LATE_DELTA else name), data
+
+
+def _step_created_again(events: Iterator[Event]) -> Iterator[Event]:
+    # Foundry announces a tool-call step again after its in_progress (same object).
+    created: set[str] = set()
     for name, data in events:
         yield name, data
         if name == "thread.run.step.created":
-            yield name, data
+            created.add(data["id"])
+        elif name == "thread.run.step.in_progress" and data["id"] in created:
+            created.discard(data["id"])
+            if data.get("type") == "tool_calls":
+                yield "thread.run.step.created", data
 
 
 def _run_created_again(events: Iterator[Event]) -> Iterator[Event]:

@@ -96,7 +96,8 @@ class MockAssistantsServer:
     `flavor="foundry"` serves Azure AI Foundry classic agents instead (see
     `testing.foundry`): URLs under `/api/projects/mock-project`, `api-version`
     required, a bearer token required (`api_key` is then the only token accepted;
-    `expire_token` makes one fail), Azure's quirks and MCP approval runs.
+    `expire_token` makes one fail), MCP approval runs and, unless `quirks=False`,
+    the Azure quirks genuine recordings show.
     `tls=True` serves HTTPS with a throwaway CA (needs `trustme`): give clients
     `ssl_context()` or the CA file `ca_path`.
     """
@@ -111,18 +112,23 @@ class MockAssistantsServer:
         api_key: str | None = None,
         flavor: Literal["openai", "foundry"] = "openai",
         tls: bool = False,
+        quirks: bool = True,
     ) -> None:
         if flavor not in ("openai", "foundry"):
             raise ValueError(f"flavor must be 'openai' or 'foundry', got {flavor!r}")
         self.flavor = flavor
-        store = foundry.FoundryStore if flavor == "foundry" else Store
-        self.store = store(ScriptedModel(script))
+        self.store = (
+            foundry.FoundryStore(ScriptedModel(script), quirks=quirks)
+            if flavor == "foundry"
+            else Store(ScriptedModel(script))
+        )
         self.faults = faults or Faults()
         self.host = host
         self.port = port
         self.api_key = api_key
         self.requests: list[tuple[str, str]] = []
         self.request_urls: list[str] = []  # path and query of every request, in order
+        self.request_headers: list[dict[str, str]] = []  # and its headers
         self.expired_tokens: set[str] = set()
         self.tls = foundry.TLSFiles.create(host) if tls else None
         self.cancelled: list[str] = []
@@ -264,6 +270,7 @@ class MockAssistantsServer:
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.requests.append((request.method, request.path))
         self.request_urls.append(request.path_qs)
+        self.request_headers.append(dict(request.headers))
         refused = self._refuse(request)
         if refused is not None:
             return refused

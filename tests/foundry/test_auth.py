@@ -59,7 +59,7 @@ async def test_concurrent_requests_share_one_token_fetch() -> None:
 async def test_many_401s_for_one_token_share_one_renewal() -> None:
     credential = CountingCredential(delay=0.01)
     auth = FoundryAuth(credential)
-    rejected = await auth.authorization()
+    rejected = await auth.headers()
     answers: list[bool] = []
 
     async def one() -> None:
@@ -76,7 +76,7 @@ async def test_many_401s_for_one_token_share_one_renewal() -> None:
 async def test_a_static_token_is_used_as_is_and_never_renewed() -> None:
     auth = FoundryAuth("static-secret")
     assert await auth.authorization() == "Bearer static-secret"
-    assert await auth.renew("Bearer static-secret") is False
+    assert await auth.renew({"Authorization": "Bearer static-secret"}) is False
     assert not auth.renewable
 
 
@@ -87,7 +87,7 @@ async def test_renew_is_refused_when_the_credential_returns_the_same_token() -> 
             return type("T", (), {"token": "same", "expires_on": 2_000_000_000})()
 
     auth = FoundryAuth(Stubborn())
-    rejected = await auth.authorization()
+    rejected = await auth.headers()
     assert await auth.renew(rejected) is False
 
 

@@ -86,16 +86,21 @@ async def test_a_request_without_api_version_gets_400(foundry: Foundry) -> None:
     assert "api-version" in raw.decode()
 
 
-async def test_steps_carry_expires_at_and_are_announced_twice(foundry: Foundry) -> None:
+async def test_steps_carry_expires_at_not_expired_at(foundry: Foundry) -> None:
     assistant = await foundry.ok("POST", "/assistants", {"model": "gpt-4o"})
     raw = await foundry.ok("POST", "/threads/runs", {
         "assistant_id": assistant["id"], "stream": True,
         "thread": {"messages": [{"role": "user", "content": "hi"}]},
     })  # fmt: skip
-    names = [n for n, _ in events_of(raw)]
-    assert names.count("thread.run.step.created") == 2
     step = next(d for n, d in events_of(raw) if n == "thread.run.step.created")
     assert "expires_at" in step and "expired_at" not in step
+
+
+async def test_a_tool_call_step_is_created_again_after_its_in_progress(foundry: Foundry) -> None:
+    events, _ = await start_mcp_run(foundry)
+    names = [n for n, _ in events if n.startswith("thread.run.step.")]
+    assert names[3:6] == ["thread.run.step.created", "thread.run.step.in_progress",
+                          "thread.run.step.created"]  # fmt: skip
 
 
 async def start_mcp_run(foundry: Foundry) -> tuple[list[tuple[str, Any]], Any]:
@@ -118,8 +123,13 @@ async def test_an_mcp_tool_named_in_the_message_asks_for_approval(foundry: Found
     assert call["server_label"] == "github" and json.loads(call["arguments"]) == {"q": "attrs"}
     kinds = [d["step_details"]["type"] for n, d in events if n == "thread.run.step.created"]
     assert "activities" in kinds
-    deltas = [d for n, d in events if n == "thread.run.step.delta"]
-    assert deltas[0]["delta"]["step_details"]["type"] == "mcp"
+    [delta] = [d for n, d in events if n == "thread.run.step.delta"]
+    [piece] = delta["delta"]["step_details"]["tool_calls"]
+    assert (piece["type"], piece["name"], piece["server_label"]) == (
+        "mcp",
+        "search_repos",
+        "github",
+    )
 
 
 @pytest.mark.parametrize(("approve", "says"), [(True, "github.search_repos answered"),
@@ -135,8 +145,9 @@ async def test_tool_approvals_complete_the_mcp_step(
     })  # fmt: skip
     events = events_of(raw)
     names = [n for n, _ in events]
-    assert names[:4] == ["thread.run.step.completed", "thread.run.queued",
-                         "thread.run.created", "thread.run.in_progress"]  # fmt: skip
+    assert names[:5] == ["thread.run.step.completed", "thread.run.queued",
+                         "thread.run.created", "thread.run.in_progress",
+                         "thread.run.step.delta"]  # fmt: skip
     assert events[0][1]["step_details"]["tool_calls"][0]["output"].startswith(says)
     assert events[-2][0] == "thread.run.completed"
     assert foundry.server.store.approval_submissions[run["id"]] == [
@@ -152,3 +163,35 @@ async def test_tool_outputs_do_not_answer_an_approval(foundry: Foundry) -> None:
         {"tool_outputs": [{"tool_call_id": call["id"], "output": "x"}]},
     )  # fmt: skip
     assert status == 400 and b"tool_approvals" in raw
+
+
+async def test_quirks_off_sends_each_event_once() -> None:
+    async with (
+        MockAssistantsServer(flavor="foundry", quirks=False) as server,
+        aiohttp.ClientSession() as session,
+    ):
+        foundry = Foundry(server, session)
+        events, run = await start_mcp_run(foundry)
+        assert [n for n, _ in events].count("thread.run.step.created") == 2  # two steps
+        [call] = run["required_action"]["submit_tool_approval"]["tool_calls"]
+        path = f"/threads/{run['thread_id']}/runs/{run['id']}/submit_tool_outputs"
+        raw = await foundry.ok("POST", path, {
+            "tool_approvals": [{"tool_call_id": call["id"], "approve": True}], "stream": True,
+        })  # fmt: skip
+        names = [n for n, _ in events_of(raw)]
+        assert "thread.run.created" not in names and "thread.run.step.delta" not in names
+
+
+async def test_an_mcp_tool_without_allowed_tools_takes_any_tool_name() -> None:
+    async with (
+        MockAssistantsServer(flavor="foundry") as server,
+        aiohttp.ClientSession() as session,
+    ):
+        foundry = Foundry(server, session)
+        tool = {**MCP_TOOL, "allowed_tools": None}
+        assistant = await foundry.ok("POST", "/assistants", {"model": "m", "tools": [tool]})
+        raw = await foundry.ok("POST", "/threads/runs", {
+            "assistant_id": assistant["id"], "stream": True,
+            "thread": {"messages": [{"role": "user", "content": 'fetch_docs {}'}]},
+        })  # fmt: skip
+        assert events_of(raw)[-2][1]["required_action"]["type"] == "submit_tool_approval"
