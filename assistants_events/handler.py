@@ -30,6 +30,7 @@ from .tools import DEFAULT_TOOL_TIMEOUT, ToolCallRequest, ToolOutput, ToolSpec
 from .tools import execute as execute_tools
 
 if TYPE_CHECKING:
+    from .assistants.foundry import ToolApproval
     from .assistants.models import Run
     from .client import AssistantsClient
 
@@ -387,6 +388,18 @@ class EventHandler:
             for call in run.tool_calls
         ]
         return await self.call_tools(calls)
+
+    async def approve_tool_calls(self, run: Run) -> list[ToolApproval]:
+        """Approve or deny each tool call of a `submit_tool_approval` run (Foundry MCP).
+
+        The default denies every call and logs each (INFO, with the tool and its MCP
+        server): nothing reaches an MCP server unless you allow it.  Override it to
+        decide (a policy, a person); return exactly one `ae.ToolApproval` per call in
+        `run.approval_calls`: the driver checks, and submits them once.
+        """
+        from .assistants.foundry import deny_tool_calls  # the protocol's own policy
+
+        return deny_tool_calls(run)
 
     def known_thread(self) -> str | None:
         """The id of the thread a `thread.created` event announced, if one did (Assistants)."""

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from .. import errors as e
 from ..tools import ToolOutput
 from ..transport import Page, RunStream, Transport
-from . import foundry
+from . import foundry as fd
 from . import models as m
 from .convert import structure
 
@@ -30,9 +30,9 @@ class AssistantsEndpoints(Transport):
     def foundry(
         cls: type[EndpointsT],
         endpoint: str,
-        credential: foundry.AsyncTokenCredential | str,
+        credential: fd.AsyncTokenCredential | str,
         *,
-        api_version: str = foundry.DEFAULT_API_VERSION,
+        api_version: str = fd.DEFAULT_API_VERSION,
         **client_options: Any,
     ) -> EndpointsT:
         """A client of an Azure AI Foundry project's classic agents.
@@ -51,10 +51,10 @@ class AssistantsEndpoints(Transport):
                     f"{cls.__name__}.foundry() sets {name} itself: pass the project "
                     "endpoint and a credential only"
                 )
-        where = foundry.FoundryEndpoint(endpoint, api_version)
+        where = fd.FoundryEndpoint(endpoint, api_version)
         client = cls(
             base_url=where.endpoint,
-            auth=foundry.FoundryAuth(credential),
+            auth=fd.FoundryAuth(credential),
             default_query={"api-version": where.api_version},
             **client_options,
         )
@@ -233,6 +233,21 @@ class AssistantsEndpoints(Transport):
         body = {"tool_outputs": [o.to_json() for o in tool_outputs], "stream": True}
         path = f"/threads/{thread_id}/runs/{run_id}/submit_tool_outputs"
         return await self._stream(path, body)
+
+    async def submit_tool_approvals(
+        self, thread_id: str, run_id: str, approvals: Sequence[fd.ToolApproval]
+    ) -> m.Run:
+        """Answer a `submit_tool_approval` run (Azure AI Foundry MCP calls), not streamed."""
+        body = fd.tool_approvals_body(list(approvals), stream=False)
+        path = f"/threads/{thread_id}/runs/{run_id}/submit_tool_outputs"
+        return await self._model(m.Run, "POST", path, body)
+
+    async def stream_submit_tool_approvals(
+        self, thread_id: str, run_id: str, approvals: Sequence[fd.ToolApproval]
+    ) -> RunStream:
+        """Answer a `submit_tool_approval` run; return the stream of its continuation."""
+        body = fd.tool_approvals_body(list(approvals), stream=True)
+        return await self._stream(f"/threads/{thread_id}/runs/{run_id}/submit_tool_outputs", body)
 
     async def list_run_steps(
         self,

@@ -26,6 +26,7 @@ import anyio
 import attrs
 
 from .. import errors as e
+from . import models as m
 
 __all__ = [
     "DEFAULT_API_VERSION",
@@ -37,6 +38,7 @@ __all__ = [
     "FoundryEndpoint",
     "ToolApproval",
     "azure_event",
+    "deny_tool_calls",
     "tool_approvals_body",
 ]
 
@@ -298,6 +300,25 @@ class ToolApproval:
         if self.headers is not None:
             out["headers"] = dict(self.headers)
         return out
+
+
+def deny_tool_calls(run: m.Run) -> list[ToolApproval]:
+    """The default answer to a `submit_tool_approval` run: deny each call, logged at INFO."""
+    denials = []
+    for call in run.approval_calls:
+        name: Any
+        server: Any
+        if isinstance(call, m.RequiredMcpToolCall):
+            call_id, name, server = call.id, call.name, call.server_label
+        else:
+            call_id, name, server = str(call.get("id")), call.get("name"), call.get("server_label")
+        log.info(
+            "denied tool call %s: %s on MCP server %s (override approve_tool_calls to allow)",
+            call_id, name, server,
+            extra={"run_id": run.id, "thread_id": run.thread_id, "tool": name, "server": server},
+        )  # fmt: skip
+        denials.append(ToolApproval(call_id, approve=False))
+    return denials
 
 
 def tool_approvals_body(approvals: list[ToolApproval], *, stream: bool) -> dict[str, Any]:

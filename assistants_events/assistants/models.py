@@ -104,6 +104,37 @@ class RequiredAction:
 
 
 @attrs.frozen
+class RequiredMcpToolCall:
+    """An MCP tool call a run waits approval for (Azure AI Foundry)."""
+
+    id: str
+    type: Literal["mcp"]
+    name: str
+    arguments: str = ""
+    server_label: str | None = None
+
+
+ApprovalToolCall = Union[RequiredMcpToolCall, JSON]
+
+
+@attrs.frozen
+class SubmitToolApproval:
+    tool_calls: list[ApprovalToolCall]
+
+
+@attrs.frozen
+class ToolApprovalAction:
+    """What a Foundry `requires_action` run may wait for: approvals of MCP tool calls."""
+
+    type: Literal["submit_tool_approval"]
+    submit_tool_approval: SubmitToolApproval
+
+
+# An action type we do not know is kept as its plain JSON, never an error.
+AnyRequiredAction = Union[RequiredAction, ToolApprovalAction, JSON]
+
+
+@attrs.frozen
 class Run:
     """A run of an assistant on a thread (`thread.run.*` events)."""
 
@@ -118,7 +149,7 @@ class Run:
     cancelled_at: int | None = None
     failed_at: int | None = None
     completed_at: int | None = None
-    required_action: RequiredAction | None = None
+    required_action: AnyRequiredAction | None = None
     last_error: LastError | None = None
     model: str | None = None
     instructions: str | None = None
@@ -138,9 +169,16 @@ class Run:
     @property
     def tool_calls(self) -> list[RequiredActionToolCall]:
         """The tool calls this run waits for (empty unless `requires_action`)."""
-        if self.required_action is None:
+        if not isinstance(self.required_action, RequiredAction):
             return []
         return self.required_action.submit_tool_outputs.tool_calls
+
+    @property
+    def approval_calls(self) -> list[ApprovalToolCall]:
+        """The tool calls this run waits approval for (Foundry `submit_tool_approval`)."""
+        if not isinstance(self.required_action, ToolApprovalAction):
+            return []
+        return self.required_action.submit_tool_approval.tool_calls
 
 
 @attrs.frozen
@@ -254,6 +292,7 @@ class RunStep:
     cancelled_at: int | None = None
     completed_at: int | None = None
     expired_at: int | None = None
+    expires_at: int | None = None  # what Azure sends (the SDKs call it expired_at)
     failed_at: int | None = None
     last_error: LastError | None = None
     usage: Usage | None = None
