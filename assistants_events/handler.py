@@ -339,6 +339,15 @@ class EventHandler:
 
         return await consume_openai(self, stream)
 
+    async def consume_azure(self, stream: AsyncIterable[Any] | Iterable[Any]) -> StreamResult:
+        """Dispatch the events of an `azure-ai-agents` SDK stream (Foundry) to this handler.
+
+        `async with await agents.runs.stream(...) as s: await bot.consume_azure(s)`
+        """
+        from .assistants.interop import consume_azure
+
+        return await consume_azure(self, stream)
+
     # -------------------------------------------------------------------- tools
 
     @_ClassOrInstance

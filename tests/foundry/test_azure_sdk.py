@@ -19,6 +19,7 @@ from azure.ai.agents.models import (
 )
 from azure.core.credentials import AccessToken
 
+import assistants_events as ae
 from assistants_events.testing import MockAssistantsServer
 
 TOKEN = "sdk-entra-token"
@@ -104,3 +105,26 @@ async def test_the_sdk_answers_an_mcp_approval_through_the_mock(
     assert server.store.approval_submissions[waiting.id] == [  # type: ignore[attr-defined]
         [{"tool_call_id": call.id, "approve": True}]
     ]
+
+
+async def test_consume_azure_feeds_an_sdk_stream_to_our_handler() -> None:
+    # Quirks off until the lifecycle accepts Azure's repeated created events (issue 9).
+    async with MockAssistantsServer(flavor="foundry", tls=True, quirks=False) as server:
+        assert server.ca_path is not None
+        client = AgentsClient(server.url, StaticCredential(), connection_verify=server.ca_path)  # type: ignore[arg-type]
+        async with client:
+            agent = await client.create_agent(model="gpt-4o", name="echo")
+            thread = await client.threads.create()
+            await client.messages.create(thread_id=thread.id, role="user", content="hi there")
+            deltas: list[str] = []
+
+            class Printer(ae.EventHandler):
+                @ae.on("thread.message.delta")
+                def show(self, event: ae.Event) -> None:
+                    deltas.append(event.text_delta or "")
+
+            async with await client.runs.stream(thread_id=thread.id, agent_id=agent.id) as s:
+                result = await Printer().consume_azure(s)
+    assert result.done and result.run is not None and result.run.status == "completed"
+    assert "".join(deltas) == result.text == "Echo: hi there"
+    assert [s.expires_at is not None for s in result.run_steps] == [True]
