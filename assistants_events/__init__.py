@@ -74,7 +74,8 @@ from .lifecycle import Policy, Quirk, Violation
 from .protocol import Protocol, StreamState
 from .result import StreamResult
 from .sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder, parse_sse
-from .tools import ToolCallRequest, ToolOutput, ToolSpec, tool
+from .tool_calls import ToolCallRequest, ToolOutput
+from .tool_schema import ToolSpec, tool
 from .usage import BudgetExceeded, UsageTracker
 
 __version__ = "0.1.0"

@@ -24,10 +24,20 @@ from typing import Any, TypeVar
 
 import attrs
 
+from .callables import is_async_callable
 from .errors import RouterError
 from .events import known_event_names
+from .tool_schema import make_tool
 
-__all__ = ["Call", "Router", "Subscription", "UnknownEventWarning", "matches", "on"]
+__all__ = [
+    "Call",
+    "Router",
+    "Subscription",
+    "UnknownEventWarning",
+    "is_async_callable",
+    "matches",
+    "on",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -107,15 +117,6 @@ def on(*patterns: str) -> Callable[[F], F]:
         return fn
 
     return mark
-
-
-def is_async_callable(fn: Any) -> bool:
-    """Whether calling `fn` returns an awaitable that must be awaited."""
-    while hasattr(fn, "func") and not inspect.isfunction(fn):  # functools.partial
-        fn = fn.func
-    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
-        getattr(fn, "__call__", None)  # noqa: B004 - async callable objects
-    )
 
 
 @attrs.frozen
@@ -200,7 +201,6 @@ class Router:
 
     def tool(self, fn: Any = None, /, **options: Any) -> Any:
         """Declare a module-level function as a tool (see `ae.tool`)."""
-        from .tools import make_tool  # tools sit beside dispatch, not under it
 
         def register(func: Any) -> Any:
             spec = make_tool(func, bound=False, **options)

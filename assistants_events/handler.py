@@ -26,8 +26,9 @@ from .lifecycle import Policy, Quirk, Violation
 from .protocol import StreamState, protocol_for, protocol_named
 from .result import StreamResult
 from .sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
-from .tools import DEFAULT_TOOL_TIMEOUT, ToolCallRequest, ToolOutput, ToolSpec
-from .tools import execute as execute_tools
+from .tool_calls import ToolCallRequest, ToolOutput, default_error_text
+from .tool_calls import execute as execute_tools
+from .tool_schema import DEFAULT_TOOL_TIMEOUT, ToolSpec
 
 if TYPE_CHECKING:
     from .assistants.foundry import ToolApproval
@@ -382,8 +383,21 @@ class EventHandler:
         model.  Both protocols' drivers use it.
         """
         return await execute_tools(
-            self.tool_specs(), calls, self, default_timeout=self.tool_timeout
+            self.tool_specs(),
+            calls,
+            self,
+            default_timeout=self.tool_timeout,
+            error_text=self.on_tool_error,
         )
+
+    def on_tool_error(self, call: ToolCallRequest, error: BaseException) -> str:
+        """The text the model reads about a tool call that raised (its traceback is logged).
+
+        The default says `error: tool NAME failed: ValueError: message`.  Override it
+        to hide internals or to add advice; raise from it to fail the run instead
+        (the driver then cancels the run and re-raises).
+        """
+        return default_error_text(call, error)
 
     async def answer_tool_calls(self, run: Run) -> list[ToolOutput]:
         """Produce one output per tool call of a `requires_action` run (Assistants).

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from .. import errors as e
-from ..tools import ToolOutput
+from ..tool_calls import ToolOutput
 from ..transport import Page, RunStream, Transport
 from . import foundry as fd
 from . import models as m

@@ -24,7 +24,7 @@ from ..errors import APIError, AssistantsEventsError, BadRequestError, Incomplet
 from ..handler import EventHandler
 from ..result import StreamResult
 from ..sse import SSEDecoder
-from ..tools import ToolOutput
+from ..tool_calls import ToolOutput
 from ..transport import RunStream
 from . import models as m
 from .client import AssistantsEndpoints as AssistantsClient
