@@ -38,9 +38,6 @@ class FoundryBot(WeatherBot):
     async def approve_tool_calls(self, run: ae.Run) -> list[ae.ToolApproval]:
         answers = []
         for call in run.approval_calls:
-            if not isinstance(call, ae.models.RequiredMcpToolCall):
-                answers.append(ae.ToolApproval(str(call.get("id")), approve=False))
-                continue
             allowed = call.name in ALLOWED.get(call.server_label or "", set())
             verdict = self.paint("approved", "32") if allowed else self.paint("denied", "31")
             self.out.write(f"  ? {call.server_label}.{call.name}({call.arguments}) {verdict}\n")

@@ -306,18 +306,13 @@ def deny_tool_calls(run: m.Run) -> list[ToolApproval]:
     """The default answer to a `submit_tool_approval` run: deny each call, logged at INFO."""
     denials = []
     for call in run.approval_calls:
-        name: Any
-        server: Any
-        if isinstance(call, m.RequiredMcpToolCall):
-            call_id, name, server = call.id, call.name, call.server_label
-        else:
-            call_id, name, server = str(call.get("id")), call.get("name"), call.get("server_label")
         log.info(
-            "denied tool call %s: %s on MCP server %s (override approve_tool_calls to allow)",
-            call_id, name, server,
-            extra={"run_id": run.id, "thread_id": run.thread_id, "tool": name, "server": server},
+            "denied %s tool call %s: %s on server %s (override approve_tool_calls to allow)",
+            call.type, call.id, call.name, call.server_label,
+            extra={"run_id": run.id, "thread_id": run.thread_id, "tool": call.name,
+                   "server": call.server_label},
         )  # fmt: skip
-        denials.append(ToolApproval(call_id, approve=False))
+        denials.append(ToolApproval(call.id, approve=False))
     return denials
 
 

@@ -205,15 +205,14 @@ async def _approve(
 ) -> RunStream:
     """Answer a `submit_tool_approval` run with the handler's approvals, streamed."""
     action = run.required_action
-    if not isinstance(action, m.ToolApprovalAction):
+    if not isinstance(action, m.SubmitToolApprovalAction):
         kind = action.get("type") if isinstance(action, dict) else None
         raise AssistantsEventsError(
             f"run {run.id} waits for a {kind!r} action this client cannot answer; "
             "it was cancelled (answer it yourself with client.request and a handler that "
             "stops at requires_action)"
         )
-    ids = [c.id if isinstance(c, m.RequiredMcpToolCall) else str(c.get("id")) for c in
-           run.approval_calls]  # fmt: skip
+    ids = [call.id for call in run.approval_calls]
     log.info(
         "run %s on thread %s requires approval of %d tool call(s)", run.id, thread_id, len(ids),
         extra={"run_id": run.id, "thread_id": thread_id, "event": "thread.run.requires_action"},

@@ -51,7 +51,7 @@ async def test_the_default_denies_each_call_and_logs_tool_and_server(
     [[answer]] = server.store.approval_submissions[run_id]  # type: ignore[attr-defined]
     assert answer["approve"] is False
     assert DENIED_OUTPUT in result.text
-    [line] = [r for r in caplog.records if "denied tool call" in r.getMessage()]
+    [line] = [r for r in caplog.records if "denied mcp tool call" in r.getMessage()]
     assert line.levelno == logging.INFO
     assert "search_repos" in line.getMessage() and "github" in line.getMessage()
 
@@ -64,7 +64,7 @@ async def test_an_approving_hook_is_asked_once_and_its_answer_submitted_once(
     result = await bot.run(client, assistant_id=assistant_id, messages=ASK)
     assert result.run is not None and result.run.status == "completed"
     [[call]] = bot.asked
-    assert isinstance(call, ae.models.RequiredMcpToolCall)
+    assert isinstance(call, ae.models.ToolApprovalCall) and call.type == "mcp"
     assert (call.name, call.server_label, call.arguments) == ("search_repos", "github",
                                                                '{"q": "attrs"}')  # fmt: skip
     [submissions] = server.store.approval_submissions.values()  # type: ignore[attr-defined]
