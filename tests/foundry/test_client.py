@@ -71,6 +71,19 @@ async def test_the_weather_bot_runs_unchanged_against_foundry() -> None:
     assert result.run is not None and result.run.status == "completed"
     assert "18°C and clear in Paris; 22°C and clear in Tokyo" in result.text
     assert "run completed" in out.getvalue()
+    assert any(u.split("?")[0].endswith("/submit_tool_outputs") for u in server.request_urls)
+    assert all(url.endswith("api-version=v1") for url in server.request_urls)
+
+
+async def test_the_tls_mock_is_reached_with_its_ca_and_refused_without() -> None:
+    async with MockAssistantsServer(flavor="foundry", tls=True) as server:
+        assert server.url.startswith("https://")
+        trusted = ae.AssistantsClient.foundry(server.url, "t", ssl_context=server.ssl_context())
+        async with trusted:
+            assert (await trusted.list_assistants()).data == []
+        async with ae.AssistantsClient.foundry(server.url, "t", max_retries=0) as untrusted:
+            with pytest.raises(ae.APIConnectionError):
+                await untrusted.list_assistants()
 
 
 async def test_a_refused_token_is_renewed_once_and_the_request_retried(
