@@ -93,10 +93,11 @@ class FoundryAuth:
     `credential` is an async token credential (azure-identity's
     `DefaultAzureCredential` from `azure.identity.aio`, or anything with
     `async get_token(*scopes)`) or a plain token string (used as is, never renewed:
-    when the server refuses it, the answer is an `AuthenticationError`).  Call
-    `authorization()` before each request for the `Authorization` header value and,
-    when the server answers 401, `renew(rejected)` once to learn whether a
-    different token is worth one retry.
+    when the server refuses it, the answer is an `AuthenticationError`).  It is the
+    transport's `RequestAuth`: `headers()` before each request and, when the server
+    answers 401, `renew(rejected_headers)` once to learn whether a different token
+    is worth one retry.  (azure-identity caches tokens too: a credential that hands
+    back the refused token again means no retry.)
     """
 
     def __init__(
