@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
 import assistants_events as ae
-from assistants_events.testing import MockAssistantsServer
-from assistants_events.testing.foundry import DENIED_OUTPUT
+from assistants_events.testing import MockAssistantsServer, ScriptedModel
+from assistants_events.testing.foundry import DENIED_OUTPUT, FoundryStore
 
 from .creds import CountingCredential
 
@@ -94,3 +94,20 @@ async def test_the_approval_request_carries_api_version_and_no_tool_outputs(
     await Approver().run(client, assistant_id=assistant_id, messages=ASK)
     submits = [u for u in server.request_urls if u.split("?")[0].endswith("/submit_tool_outputs")]
     assert len(submits) == 1 and submits[0].endswith("?api-version=v1")
+
+
+class FutureActionStore(FoundryStore):
+    """A server that asks for a required action this library does not know."""
+
+    def _ask_approval(self, state: Any, plan: Any) -> Iterator[Any]:
+        yield self._run_event(state, "requires_action", required_action={"type": "future"})
+
+
+async def test_an_unknown_required_action_is_an_error_and_the_run_is_cancelled() -> None:
+    async with MockAssistantsServer(flavor="foundry", quirks=False) as server:
+        server.store = FutureActionStore(ScriptedModel(None), quirks=False)
+        async with ae.AssistantsClient.foundry(server.url, "t") as client:
+            assistant = await client.create_assistant("gpt-4o", tools=[MCP_TOOL])
+            with pytest.raises(ae.AssistantsEventsError, match="'future' action"):
+                await ae.EventHandler().run(client, assistant_id=assistant.id, messages=ASK)
+    assert len(server.cancelled) == 1
