@@ -56,6 +56,7 @@ async def test_the_error_view_reads_a_nested_error() -> None:
     assert seen == [ae.ErrorObject(message="boom", code="server_error")]
 
 
+@pytest.mark.slow
 def test_mypy_strict_follows_the_views_in_user_code(tmp_path: Path) -> None:
     app = tmp_path / "app.py"
     app.write_text(
