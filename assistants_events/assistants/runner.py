@@ -6,6 +6,9 @@ consumed by the same handler, so lifecycle and snapshots carry over.  If the
 driver is cancelled or fails while a run is still alive on the server, it sends
 `cancel` for that run (shielded, bounded by `cancel_timeout`) and re-raises: no
 orphan runs.
+
+A Foundry run waiting for `submit_tool_approval` (MCP calls) is answered the same
+way, exactly once, with the handler's `approve_tool_calls` as `tool_approvals`.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from ..result import StreamResult
 from ..sse import SSEDecoder
 from ..tool_calls import ToolOutput
 from ..transport import RunStream
+from . import models as m
 from .client import AssistantsEndpoints as AssistantsClient
+from .foundry import ToolApproval
 from .lifecycle import TERMINAL
 
 __all__ = ["ToolOutputError", "run", "run_new_thread"]
@@ -145,6 +150,10 @@ async def _drive(
                 return result
             if current.status != "requires_action":
                 raise IncompleteStream(current.id, current.status)
+            if not isinstance(current.required_action, m.RequiredAction):
+                stream = await _approve(client, handler, current, thread_id)
+                result = await _consume(handler, stream)
+                continue
             calls = current.tool_calls
             log.info(
                 "run %s on thread %s requires %d tool call(s)",
@@ -167,6 +176,49 @@ async def _drive(
     except BaseException:
         await _cancel_live_runs(client, handler, stream, cancel_timeout, thread_id)
         raise
+
+
+# ------------------------------------------------- Foundry: MCP tool approvals
+
+
+def check_approvals(
+    call_ids: Sequence[str], approvals: Sequence[ToolApproval]
+) -> list[ToolApproval]:
+    """Approvals in the calls' order; raise if any call is unanswered, doubled or unknown."""
+    by_id: dict[str, ToolApproval] = {}
+    for approval in approvals:
+        if approval.tool_call_id in by_id:
+            raise ToolOutputError(f"two approvals for tool call {approval.tool_call_id!r}")
+        by_id[approval.tool_call_id] = approval
+    missing = [i for i in call_ids if i not in by_id]
+    unknown = sorted(set(by_id) - set(call_ids))
+    if missing or unknown:
+        raise ToolOutputError(
+            f"tool approvals must answer each call exactly once: missing {missing}, "
+            f"unknown {unknown}; nothing was submitted"
+        )
+    return [by_id[i] for i in call_ids]
+
+
+async def _approve(
+    client: AssistantsClient, handler: EventHandler, run: m.Run, thread_id: str
+) -> RunStream:
+    """Answer a `submit_tool_approval` run with the handler's approvals, streamed."""
+    action = run.required_action
+    if not isinstance(action, m.SubmitToolApprovalAction):
+        kind = action.get("type") if isinstance(action, dict) else None
+        raise AssistantsEventsError(
+            f"run {run.id} waits for a {kind!r} action this client cannot answer; "
+            "it was cancelled (answer it yourself with client.request and a handler that "
+            "stops at requires_action)"
+        )
+    ids = [call.id for call in run.approval_calls]
+    log.info(
+        "run %s on thread %s requires approval of %d tool call(s)", run.id, thread_id, len(ids),
+        extra={"run_id": run.id, "thread_id": thread_id, "event": "thread.run.requires_action"},
+    )  # fmt: skip
+    approvals = check_approvals(ids, await handler.approve_tool_calls(run))
+    return await client.stream_submit_tool_approvals(thread_id, run.id, approvals)
 
 
 async def _cancel_live_runs(
