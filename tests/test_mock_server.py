@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import aiohttp.web
@@ -295,3 +298,23 @@ async def test_unfinished_runs_lists_a_run_waiting_for_outputs(
         assert server.unfinished_runs() == [run.id]
         await client.cancel_run(thread.id, run.id)
     assert server.unfinished_runs() == []
+
+
+def test_a_script_item_that_is_neither_a_reply_nor_text_is_refused_by_name() -> None:
+    from assistants_events.testing import ScriptedModel
+
+    with pytest.raises(TypeError, match=r"script\[1\] is a int"):
+        ScriptedModel(["fine", 42])
+
+
+@pytest.mark.slow
+def test_a_script_list_built_beforehand_type_checks(tmp_path: Path) -> None:
+    app = tmp_path / "app.py"
+    app.write_text(
+        "from assistants_events.testing import MockAssistantsServer, Reply\n"
+        "script = [Reply.calls(('get_weather', {'city': 'Paris'})), 'It is sunny.']\n"
+        "server = MockAssistantsServer(script=script)\n"
+    )
+    done = subprocess.run([sys.executable, "-m", "mypy", "--strict", str(app)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stdout
