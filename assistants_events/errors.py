@@ -41,7 +41,16 @@ class ErrorObject:
 
 
 class AssistantsEventsError(Exception):
-    """Base class of every error raised by assistants_events."""
+    """Base class of every error raised by assistants_events.
+
+    An error raised by the run driver also says which run it was about: `run_id`
+    and `thread_id` (None when none was known) and `remote_cancel_sent` (whether
+    the driver asked the server to cancel that run); its message says the same.
+    """
+
+    run_id: str | None = None
+    thread_id: str | None = None
+    remote_cancel_sent: bool | None = None
 
 
 class SSEError(AssistantsEventsError):
@@ -125,6 +134,15 @@ class IncompleteStream(LifecycleError):
             f"stream ended without {expected} while {kind} {run_id!r} was {status!r}; "
             f"the connection was probably dropped: retrieve the {kind} to learn its state"
         )
+
+
+class RunNotStarted(IncompleteStream):
+    """A driven stream ended (or broke) before any event named its run."""
+
+    def __init__(self, detail: str) -> None:
+        self.run_id = None
+        self.status = "not started"
+        LifecycleError.__init__(self, detail)
 
 
 class StreamError(AssistantsEventsError):
@@ -249,6 +267,18 @@ class InternalServerError(APIError):
 
 class APIConnectionError(APIError):
     """The server could not be reached, or the connection dropped mid-stream."""
+
+
+class PaginationError(APIError):
+    """A list endpoint answered a page it already gave while saying it has more."""
+
+
+class RequestOutcomeUnknown(APIConnectionError):
+    """A request that must not be repeated was sent, and no answer came.
+
+    The server may or may not have applied it (created the run, taken the tool
+    outputs): look before acting again.  The run driver does.
+    """
 
 
 class APITimeoutError(APIConnectionError):

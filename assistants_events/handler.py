@@ -442,7 +442,10 @@ class EventHandler:
     async def run(self, client: AssistantsClient, **params: Any) -> StreamResult:
         """Drive an Assistants run: `await bot.run(client, thread_id=..., assistant_id=...)`.
 
-        Without `thread_id`, a new thread is created with `messages=[...]`.
+        Without `thread_id`, a new thread is created with `messages=[...]`.  Each
+        `run()` starts fresh (the handler is reset: its result is this run's only),
+        and one instance drives one run at a time: a second concurrent `run()` on the
+        same instance raises `ConfigurationError`; create one handler per run.
         """
         from .assistants import runner  # the driver sits above the handler
 

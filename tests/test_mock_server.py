@@ -118,9 +118,12 @@ async def test_script_callable_sees_the_conversation() -> None:
 async def test_create_thread_and_run_streams_thread_created_first(
     server: MockAssistantsServer,
 ) -> None:
-    body, result = await record(server, "hi")
-    assert ae.SSEDecoder().feed(body)[0].event == "thread.created"
-    assert result.thread is not None
+    async with ae.AssistantsClient("k", server.url) as client:
+        assistant = await client.create_assistant("gpt-4o")
+        thread = {"messages": [{"role": "user", "content": "hi"}]}
+        async with await client.stream_thread_and_run(assistant.id, thread=thread) as stream:
+            result = await Echo().consume(stream)
+    assert result.thread is not None and result.messages[0].thread_id == result.thread.id
 
 
 async def test_out_of_order_fault_is_caught_by_the_lifecycle() -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
@@ -129,6 +129,7 @@ class FoundryAuth:
         self.refresh_margin = refresh_margin
         self._clock = clock
         self._lock = anyio.Lock()
+        self._retired: _Token | None = None  # the previous token: requests may still carry it
         self.tokens_fetched = 0
 
     def __repr__(self) -> str:
@@ -151,7 +152,7 @@ class FoundryAuth:
         async with self._lock:
             # Another task may have renewed it while this one waited for the lock.
             if not self._fresh(self._token):
-                self._token = await self._fetch()
+                self._replace(await self._fetch())
             assert self._token is not None
             return self._token
 
@@ -176,6 +177,13 @@ class FoundryAuth:
             "its tenant and that the identity has a role on the project (Azure AI User)"
         )
 
+    def _replace(self, token: _Token) -> None:
+        self._retired, self._token = self._token, token
+
+    def secrets(self) -> Iterable[str]:
+        """The token in use and the one before (scrubbed by the transport from errors)."""
+        return tuple(t.reveal() for t in (self._token, self._retired) if t is not None)
+
     async def renew(self, rejected: Mapping[str, str]) -> bool:
         """After a 401 for the request headers `rejected`: fetch a new token at most once.
 
@@ -192,7 +200,7 @@ class FoundryAuth:
             if current is not None and f"Bearer {current.reveal()}" != refused:
                 return True
             fresh = await self._fetch()
-            self._token = fresh
+            self._replace(fresh)
             return current is None or fresh.reveal() != current.reveal()
 
     async def _fetch(self) -> _Token:

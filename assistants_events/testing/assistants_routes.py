@@ -274,6 +274,10 @@ class AssistantsRoutes:
 
     async def _respond(self, request: web.Request, body: JSON, state: RunState,
                        events: Iterator[Event], faults: Faults) -> web.StreamResponse:  # fmt: skip
+        if faults.drop_before_answer and request.transport is not None:
+            _drain(self._guarded(state, events))  # applied; the client never hears so
+            request.transport.abort()
+            return web.Response()
         if not body.get("stream"):
             first = dict(state.json)
             _drain(self._guarded(state, events))

@@ -32,6 +32,8 @@ class Faults:
     `{"type": "error", "error": {...}}`, instead of the documented flat fields.
     `keepalive_every=N` (Responses only) sends `{"type": "keepalive",
     "sequence_number": n}` after every N events, as the API does in long silences.
+    `drop_before_answer` (Assistants): apply the request (create the run, take the
+    tool outputs), then close the connection before any answer byte.
     """
 
     drop_after: int | None = None
@@ -52,6 +54,7 @@ class Faults:
     run_outcome: Literal["failed", "expired", "incomplete"] | None = None
     error_shape: Literal["flat", "nested"] = "flat"
     keepalive_every: int | None = None
+    drop_before_answer: bool = False
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> Faults:
