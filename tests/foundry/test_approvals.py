@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import assistants_events as ae
-from assistants_events.testing import MockAssistantsServer
+from assistants_events.testing import Faults, MockAssistantsServer
 from assistants_events.testing.foundry import DENIED_OUTPUT, FoundryStore
 
 from .creds import CountingCredential
@@ -93,6 +93,66 @@ async def test_the_approval_request_carries_api_version_and_no_tool_outputs(
     await Approver().run(client, assistant_id=assistant_id, messages=ASK)
     submits = [u for u in server.request_urls if u.split("?")[0].endswith("/submit_tool_outputs")]
     assert len(submits) == 1 and submits[0].endswith("?api-version=v1")
+
+
+def submit_urls(server: MockAssistantsServer) -> list[str]:
+    return [u for u in server.request_urls if u.split("?")[0].endswith("/submit_tool_outputs")]
+
+
+async def test_approvals_whose_answer_is_lost_after_they_were_taken_are_not_sent_again(
+    foundry: tuple[MockAssistantsServer, ae.AssistantsClient, str],
+) -> None:
+    server, client, assistant_id = foundry
+    server.inject(Faults())  # the run's own stream
+    server.inject(Faults(drop_before_answer=True))  # the approvals: taken, answer lost
+    bot = Approver()
+    result = await bot.run(client, assistant_id=assistant_id, messages=ASK)
+    assert result.run is not None and result.run.status == "completed"
+    assert len(bot.asked) == 1 and len(submit_urls(server)) == 1
+    [submissions] = server.store.approval_submissions.values()  # type: ignore[attr-defined]
+    assert len(submissions) == 1 and server.cancelled == []
+    assert "github.search_repos answered" in result.text  # the followed run's message
+
+
+async def test_approvals_lost_before_the_server_took_them_are_sent_again_once(
+    foundry: tuple[MockAssistantsServer, ae.AssistantsClient, str],
+) -> None:
+    server, _, assistant_id = foundry
+
+    class LoseFirst(ae.AssistantsClient):
+        lost = 0
+
+        async def stream_submit_tool_approvals(self, *args: Any, **kwargs: Any) -> ae.RunStream:
+            if not self.lost:
+                self.lost += 1
+                raise ae.errors.RequestOutcomeUnknown("lost", method="POST", url="/submit")
+            return await super().stream_submit_tool_approvals(*args, **kwargs)
+
+    bot = Approver()
+    async with LoseFirst.foundry(server.url, CountingCredential()) as client:
+        result = await bot.run(client, assistant_id=assistant_id, messages=ASK)
+    assert result.run is not None and result.run.status == "completed"
+    assert client.lost == 1 and len(bot.asked) == 1
+    [submissions] = server.store.approval_submissions.values()  # type: ignore[attr-defined]
+    assert submissions == [[{"tool_call_id": bot.asked[0][0].id, "approve": True}]]
+
+
+async def test_approvals_refused_as_not_waiting_after_they_were_taken_follow_the_run(
+    foundry: tuple[MockAssistantsServer, ae.AssistantsClient, str],
+) -> None:
+    server, _, assistant_id = foundry
+
+    class TakenThenRefused(ae.AssistantsClient):
+        async def stream_submit_tool_approvals(self, *args: Any, **kwargs: Any) -> ae.RunStream:
+            (await super().stream_submit_tool_approvals(*args, **kwargs)).close()
+            raise ae.BadRequestError("Runs in status 'queued' do not accept tool outputs.",
+                                     status=400)  # fmt: skip
+
+    async with TakenThenRefused.foundry(server.url, CountingCredential()) as client:
+        result = await Approver().run(client, assistant_id=assistant_id, messages=ASK)
+    assert result.run is not None and result.run.status == "completed"
+    [submissions] = server.store.approval_submissions.values()  # type: ignore[attr-defined]
+    assert len(submissions) == 1 and server.cancelled == []
 
 
 class FutureActionStore(FoundryStore):
