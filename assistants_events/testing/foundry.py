@@ -226,6 +226,12 @@ class FoundryStore(Store):
         yield from self._turn(state, faults)
 
 
+_FOUNDRY_PARAMS: dict[str, frozenset[str]] = {
+    "submit_tool_outputs": frozenset({"tool_approvals"}),
+    "create_run": frozenset({"tool_resources"}),
+}
+
+
 class FoundryRoutes(AssistantsRoutes):
     """The Assistants routes over a `FoundryStore`; the submit endpoint also takes
     `tool_approvals` (the answer to a `submit_tool_approval` action).
@@ -233,7 +239,9 @@ class FoundryRoutes(AssistantsRoutes):
 
     def __init__(self, core: ServerCore, model: ScriptedModel, *, quirks: bool = True) -> None:
         super().__init__(core, model, store=FoundryStore(model, quirks=quirks))
-        self.params["submit_tool_outputs"] = self.params["submit_tool_outputs"] | {"tool_approvals"}
+        # What Foundry's API (and the azure-ai-agents SDK) sends beyond OpenAI's.
+        for endpoint, extra in _FOUNDRY_PARAMS.items():
+            self.params[endpoint] = self.params[endpoint] | extra
 
     @property
     def foundry_store(self) -> FoundryStore:

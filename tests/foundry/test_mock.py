@@ -195,3 +195,15 @@ async def test_an_mcp_tool_without_allowed_tools_takes_any_tool_name() -> None:
             "thread": {"messages": [{"role": "user", "content": 'fetch_docs {}'}]},
         })  # fmt: skip
         assert events_of(raw)[-2][1]["required_action"]["type"] == "submit_tool_approval"
+
+
+async def test_a_run_accepts_foundry_tool_resources_and_refuses_unknown_parameters(
+    foundry: Foundry,
+) -> None:
+    assistant = await foundry.ok("POST", "/assistants", {"model": "m"})
+    thread = await foundry.ok("POST", "/threads", {})
+    path = f"/threads/{thread['id']}/runs"
+    run = await foundry.ok("POST", path, {"assistant_id": assistant["id"], "tool_resources": {}})
+    assert run["status"] in ("queued", "completed")
+    status, raw = await foundry.call("POST", path, {"assistant_id": assistant["id"], "tool": []})
+    assert status == 400 and json.loads(raw)["error"]["param"] == "tool"
