@@ -412,11 +412,10 @@ class Transport:
 
     # ------------------------------------------------------------- transport
 
-    async def _auth_headers(self) -> Mapping[str, str]:
-        assert self.auth is not None
+    async def _auth_headers(self, auth: RequestAuth) -> Mapping[str, str]:
         try:
             with anyio.fail_after(self.timeout):
-                return await self.auth.headers()
+                return await auth.headers()
         except TimeoutError:
             raise e.AuthenticationError(
                 f"the credential gave no token within {self.timeout}s; nothing was sent: "
@@ -458,7 +457,7 @@ class Transport:
             hint = None
             sent = headers
             if self.auth is not None:  # before the request's clock: nothing is sent yet
-                sent = {**(headers or {}), **await self._auth_headers()}
+                sent = {**(headers or {}), **await self._auth_headers(self.auth)}
             try:
                 with anyio.fail_after(self.timeout):  # up to the headers (and an error's body)
                     response = await session.request(

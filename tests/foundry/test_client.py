@@ -131,6 +131,16 @@ async def test_a_credential_that_cannot_sign_in_sends_nothing(
     assert server.requests == []
 
 
+async def test_a_credential_that_gives_no_token_in_time_is_an_error_and_sends_nothing(
+    server: MockAssistantsServer,
+) -> None:
+    slow = CountingCredential(delay=60)
+    async with ae.AssistantsClient.foundry(server.url, slow, timeout=0.1) as client:
+        with pytest.raises(ae.AuthenticationError, match="no token within"):
+            await client.create_thread([])
+    assert server.requests == []
+
+
 async def test_no_token_in_any_log_line_or_error(
     server: MockAssistantsServer, caplog: pytest.LogCaptureFixture
 ) -> None:
