@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from .. import errors as e
 from ..tool_calls import ToolOutput
 from ..transport import Page, RunStream, Transport
+from . import foundry as fd
 from . import models as m
 from . import params as p
 from .convert import structure
@@ -15,12 +16,51 @@ from .convert import structure
 __all__ = ["AssistantsEndpoints"]
 
 T = TypeVar("T")
+EndpointsT = TypeVar("EndpointsT", bound="AssistantsEndpoints")
 
 _BETA = {"OpenAI-Beta": "assistants=v2"}
 
 
 class AssistantsEndpoints(Transport):
     """Assistants, threads, messages, runs and run steps (the Assistants API, v2)."""
+
+    protocol_headers: Mapping[str, str] = _BETA
+    """Sent with every Assistants request (Foundry takes none)."""
+
+    @classmethod
+    def foundry(
+        cls: type[EndpointsT],
+        endpoint: str,
+        credential: fd.AsyncTokenCredential | str,
+        *,
+        api_version: str = fd.DEFAULT_API_VERSION,
+        **client_options: Any,
+    ) -> EndpointsT:
+        """A client of an Azure AI Foundry project's classic agents.
+
+        `endpoint` is the project endpoint
+        (`https://<resource>.services.ai.azure.com/api/projects/<project>`);
+        `credential` an azure-identity async credential
+        (`azure.identity.aio.DefaultAzureCredential()`, extra `[azure]`) or a token
+        string.  Every request carries `?api-version=` and a bearer token renewed
+        before it expires; a refused token is renewed once, then `AuthenticationError`.
+        Other keyword arguments are the client's (`max_retries`, `timeout`, ...).
+        """
+        for name in ("api_key", "base_url", "azure", "auth"):
+            if name in client_options:
+                raise e.ConfigurationError(
+                    f"{cls.__name__}.foundry() sets {name} itself: pass the project "
+                    "endpoint and a credential only"
+                )
+        where = fd.FoundryEndpoint(endpoint, api_version)
+        client = cls(
+            base_url=where.endpoint,
+            auth=fd.FoundryAuth(credential),
+            default_query={"api-version": where.api_version},
+            **client_options,
+        )
+        client.protocol_headers = {}
+        return client
 
     async def _model(
         self,
@@ -32,11 +72,13 @@ class AssistantsEndpoints(Transport):
         *,
         idempotent: bool = True,
     ) -> T:
-        payload = await self.request(method, path, body, params, _BETA, idempotent=idempotent)
+        payload = await self.request(
+            method, path, body, params, self.protocol_headers, idempotent=idempotent
+        )
         return structure(payload, cls, event=path)
 
     async def _page(self, cls: type[T], path: str, params: Mapping[str, Any]) -> Page[T]:
-        payload = await self.request("GET", path, None, params, _BETA)
+        payload = await self.request("GET", path, None, params, self.protocol_headers)
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
             raise e.EventDecodeError(path, "a list answer needs a 'data' list")
         return Page(
@@ -47,7 +89,9 @@ class AssistantsEndpoints(Transport):
         )
 
     async def _stream(self, path: str, body: Any, retry_sent: bool) -> RunStream:
-        return await self.stream("POST", path, body, None, _BETA, idempotent=retry_sent)
+        return await self.stream(
+            "POST", path, body, None, self.protocol_headers, idempotent=retry_sent
+        )
 
     # ------------------------------------------------------------ assistants
 
@@ -417,6 +461,32 @@ class AssistantsEndpoints(Transport):
     ) -> RunStream:
         """Answer a `requires_action` run; return the stream of its continuation."""
         body = {"tool_outputs": [o.to_json() for o in tool_outputs], "stream": True}
+        path = f"/threads/{thread_id}/runs/{run_id}/submit_tool_outputs"
+        return await self._stream(path, body, retry_sent)
+
+    async def submit_tool_approvals(
+        self,
+        thread_id: str,
+        run_id: str,
+        approvals: Sequence[fd.ToolApproval],
+        *,
+        retry_sent: bool = False,
+    ) -> m.Run:
+        """Answer a `submit_tool_approval` run (Azure AI Foundry MCP calls), not streamed."""
+        body = fd.tool_approvals_body(list(approvals), stream=False)
+        path = f"/threads/{thread_id}/runs/{run_id}/submit_tool_outputs"
+        return await self._model(m.Run, "POST", path, body, idempotent=retry_sent)
+
+    async def stream_submit_tool_approvals(
+        self,
+        thread_id: str,
+        run_id: str,
+        approvals: Sequence[fd.ToolApproval],
+        *,
+        retry_sent: bool = False,
+    ) -> RunStream:
+        """Answer a `submit_tool_approval` run; return the stream of its continuation."""
+        body = fd.tool_approvals_body(list(approvals), stream=True)
         path = f"/threads/{thread_id}/runs/{run_id}/submit_tool_outputs"
         return await self._stream(path, body, retry_sent)
 

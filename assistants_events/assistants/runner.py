@@ -34,6 +34,10 @@ No orphan runs, no doubled work:
 
 Each drive starts the handler fresh (`reset()`); one handler instance drives one
 run at a time: a second concurrent drive raises `ConfigurationError`.
+
+A Foundry run waiting for `submit_tool_approval` (MCP calls) is answered the same
+way: one approval per call from the handler's `approve_tool_calls`, sent as
+`tool_approvals` through the same submit recovery (taken exactly once).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ import json
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from contextlib import aclosing
+from functools import partial
 from typing import Any
 
 import anyio
@@ -72,6 +77,7 @@ from . import models as m
 from . import params as p
 from .client import AssistantsEndpoints as AssistantsClient
 from .convert import unstructure
+from .foundry import ToolApproval
 from .lifecycle import TERMINAL
 
 __all__ = ["ToolOutputError", "run", "run_new_thread"]
@@ -267,13 +273,21 @@ async def _drive(
                 return result
             if current.status != "requires_action":
                 raise IncompleteStream(current.id, current.status)
+            if not isinstance(current.required_action, m.RequiredAction):
+                approvals = await _approvals(handler, current, thread_id)
+                send = partial(
+                    client.stream_submit_tool_approvals, thread_id, current.id, approvals
+                )
+                result = await _submit(client, handler, ctx, current, "approvals", send)
+                continue
             calls = current.tool_calls
             log.info(
                 "run %s on thread %s requires %d tool call(s)", current.id, thread_id, len(calls),
                 extra={**where, "event": "thread.run.requires_action"},
             )  # fmt: skip
             outputs = check_outputs([c.id for c in calls], await handler.answer_tool_calls(current))
-            result = await _submit(client, handler, ctx, current, outputs)
+            send = partial(client.stream_submit_tool_outputs, thread_id, current.id, outputs)
+            result = await _submit(client, handler, ctx, current, "outputs", send)
         raise AssistantsEventsError(
             f"the run asked for tools more than {max_rounds} times; raise max_rounds "
             "if that is expected"
@@ -371,14 +385,17 @@ async def _submit(
     handler: EventHandler,
     ctx: _Drive,
     current: m.Run,
-    outputs: Sequence[ToolOutput],
+    what: str,
+    send: Callable[[], Awaitable[RunStream]],
 ) -> StreamResult:
-    """Submit once; if the answer is lost or refused, look whether the outputs were taken."""
+    """Submit once (`send`: tool outputs or approvals); if the answer is lost or
+    refused, look whether the run took them before sending anything again.
+    """
     thread_id = ctx.thread_id or ""
-    call_ids = frozenset(c.id for c in current.tool_calls)
+    call_ids = _call_ids(current)
     for attempt in itertools.count():
         try:
-            stream = await client.stream_submit_tool_outputs(thread_id, current.id, outputs)
+            stream = await send()
         except APIError as exc:
             try:
                 latest = await client.retrieve_run(thread_id, current.id)
@@ -386,9 +403,9 @@ async def _submit(
                 raise exc from None
             if latest.status != "requires_action" or _call_ids(latest) != call_ids:
                 log.warning(
-                    "submitting outputs to run %s failed (%s) but the run moved on to %s: "
-                    "the outputs were taken; following the run by polling",
-                    current.id, type(exc).__name__, latest.status,
+                    "submitting %s to run %s failed (%s) but the run moved on to %s: "
+                    "the %s were taken; following the run by polling",
+                    what, current.id, type(exc).__name__, latest.status, what,
                     extra={"run_id": current.id, "thread_id": thread_id, "event": "follow"},
                 )  # fmt: skip
                 return await _follow(client, handler, ctx, current.id, answered=call_ids)
@@ -404,7 +421,8 @@ async def _submit(
 
 
 def _call_ids(run: m.Run) -> frozenset[str]:
-    return frozenset(c.id for c in run.tool_calls)
+    """The calls a run waits on: for outputs or (Foundry) for approval."""
+    return frozenset(c.id for c in run.tool_calls) | {c.id for c in run.approval_calls}
 
 
 async def _consume(handler: EventHandler, stream: RunStream, ctx: _Drive) -> StreamResult:
@@ -434,6 +452,46 @@ async def _consume(handler: EventHandler, stream: RunStream, ctx: _Drive) -> Str
 
 def _events_read(ctx: _Drive) -> int:
     return (ctx.stream.events_read or 0) if ctx.stream is not None else 0
+
+
+# ------------------------------------------------- Foundry: MCP tool approvals
+
+
+def check_approvals(
+    call_ids: Sequence[str], approvals: Sequence[ToolApproval]
+) -> list[ToolApproval]:
+    """Approvals in the calls' order; raise if any call is unanswered, doubled or unknown."""
+    by_id: dict[str, ToolApproval] = {}
+    for approval in approvals:
+        if approval.tool_call_id in by_id:
+            raise ToolOutputError(f"two approvals for tool call {approval.tool_call_id!r}")
+        by_id[approval.tool_call_id] = approval
+    missing = [i for i in call_ids if i not in by_id]
+    unknown = sorted(set(by_id) - set(call_ids))
+    if missing or unknown:
+        raise ToolOutputError(
+            f"tool approvals must answer each call exactly once: missing {missing}, "
+            f"unknown {unknown}; nothing was submitted"
+        )
+    return [by_id[i] for i in call_ids]
+
+
+async def _approvals(handler: EventHandler, run: m.Run, thread_id: str) -> list[ToolApproval]:
+    """The handler's answer to a `submit_tool_approval` run, one approval per call."""
+    action = run.required_action
+    if not isinstance(action, m.SubmitToolApprovalAction):
+        kind = action.get("type") if isinstance(action, dict) else None
+        raise AssistantsEventsError(
+            f"run {run.id} waits for a {kind!r} action this client cannot answer; "
+            "it was cancelled (answer it yourself with client.request and a handler that "
+            "stops at requires_action)"
+        )
+    ids = [call.id for call in run.approval_calls]
+    log.info(
+        "run %s on thread %s requires approval of %d tool call(s)", run.id, thread_id, len(ids),
+        extra={"run_id": run.id, "thread_id": thread_id, "event": "thread.run.requires_action"},
+    )  # fmt: skip
+    return check_approvals(ids, await handler.approve_tool_calls(run))
 
 
 # ------------------------------------------------------------- following a run
