@@ -78,7 +78,7 @@ def sdk_params() -> dict[str, set[str]]:
         thread_create_and_run_params,
         thread_create_params,
     )
-    from openai.types.beta.threads import run_create_params
+    from openai.types.beta.threads import message_create_params, run_create_params
 
     # `stream` is the method's business; `include` (create run) is a query parameter.
     def names(params: type) -> set[str]:
@@ -88,6 +88,7 @@ def sdk_params() -> dict[str, set[str]]:
         "create_assistant": names(assistant_create_params.AssistantCreateParams),
         "update_assistant": names(assistant_update_params.AssistantUpdateParams),
         "create_thread": names(thread_create_params.ThreadCreateParams),
+        "create_message": names(message_create_params.MessageCreateParams),
         "create_run": names(run_create_params.RunCreateParamsBase),
         "create_thread_and_run": names(thread_create_and_run_params.ThreadCreateAndRunParamsBase),
     }
@@ -99,6 +100,7 @@ def sdk_params() -> dict[str, set[str]]:
         ("create_assistant", "create_assistant"),
         ("update_assistant", "update_assistant"),
         ("create_thread", "create_thread"),
+        ("create_message", "create_message"),
         ("create_run", "create_run"),
         ("stream_run", "create_run"),
         ("create_thread_and_run", "create_thread_and_run"),
@@ -139,6 +141,16 @@ async def test_a_run_parameter_left_none_is_not_sent(client: Recording) -> None:
 async def test_an_assistant_parameter_left_none_is_not_sent(client: Recording) -> None:
     await client.create_assistant("gpt-4o", name="Bot", instructions=None)
     assert client.body_of("/assistants") == {"model": "gpt-4o", "name": "Bot"}
+
+
+async def test_a_message_parameter_left_none_is_not_sent(client: Recording) -> None:
+    thread = await client.create_thread()
+    await client.create_message(thread.id, "hi", metadata={"from": "test"}, attachments=None)
+    assert client.body_of(f"/threads/{thread.id}/messages") == {
+        "role": "user",
+        "content": "hi",
+        "metadata": {"from": "test"},
+    }
 
 
 async def test_update_sends_only_the_fields_given(client: Recording) -> None:

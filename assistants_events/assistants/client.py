@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from .. import errors as e
 from ..tool_calls import ToolOutput
@@ -198,10 +198,22 @@ class AssistantsEndpoints(Transport):
     # -------------------------------------------------------------- messages
 
     async def create_message(
-        self, thread_id: str, content: str | Sequence[Any], *, role: str = "user", **params: Any
+        self,
+        thread_id: str,
+        content: str | Sequence[Mapping[str, Any]],
+        *,
+        role: Literal["user", "assistant"] | str = "user",
+        attachments: Sequence[Mapping[str, Any]] | None = None,
+        metadata: p.Metadata | None = None,
+        **extra: Any,
     ) -> m.Message:
-        """Add a message to a thread."""
-        body = {"role": role, "content": content, **params}
+        """Add a message to a thread: text, or content parts (`None` is not sent)."""
+        body = {
+            "role": role,
+            "content": content,
+            **p.given(attachments=attachments, metadata=metadata),
+            **extra,
+        }
         return await self._model(m.Message, "POST", f"/threads/{thread_id}/messages", body)
 
     async def retrieve_message(self, thread_id: str, message_id: str) -> m.Message:
