@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from . import assistants, responses
 from .assistants import models, names
+from .assistants.foundry import FoundryAuth, ToolApproval
 from .assistants.lifecycle import (
     MESSAGE_TRANSITIONS,
     RUN_TRANSITIONS,
@@ -123,6 +124,7 @@ __all__ = [
     "TERMINAL",
     "AssistantsEventsError",
     "ErrorObject",
+    "FoundryAuth",
     "Event",
     "EventDecodeError",
     "EventHandler",
@@ -147,6 +149,7 @@ __all__ = [
     "Thread",
     "ToolCallRequest",
     "ToolDefinitionError",
+    "ToolApproval",
     "ToolOutput",
     "ToolSpec",
     "Usage",

@@ -186,7 +186,8 @@ class APIError(AssistantsEventsError):
 
     `status` is the HTTP status (None when no response came), `code`, `type`,
     `param` and `message` come from the API's error body, `request_id` from the
-    `x-request-id` header: quote it when asking the provider for help.
+    `x-request-id` header: quote it when asking the provider for help.  `advice`
+    replaces the generic hint for the status (what to do about it).
     """
 
     def __init__(
@@ -200,6 +201,7 @@ class APIError(AssistantsEventsError):
         request_id: str | None = None,
         method: str | None = None,
         url: str | None = None,
+        advice: str | None = None,
     ) -> None:
         self.message = message
         self.status = status
@@ -218,7 +220,7 @@ class APIError(AssistantsEventsError):
         super().__init__(
             f"{status_text}{where}: {message}"
             + (f" [{extras}]" if extras else "")
-            + _ADVICE.get(status or 0, "")
+            + (f"; {advice}" if advice else _ADVICE.get(status or 0, ""))
         )
 
 
