@@ -25,7 +25,7 @@ def test_weather_bot_runs_on_either_protocol() -> None:
 
 
 def test_chat_cli_continues_each_previous_response() -> None:
-    out = run_example("responses/chat_cli", stdin="hello there\nsecond turn\n")
+    out = run_example("responses/chat_cli_responses", stdin="hello there\nsecond turn\n")
     assert "Echo: hello there" in out and "Echo: second turn" in out
     assert "2 turn(s), 2 response(s) in the chain" in out
 
@@ -39,12 +39,12 @@ def test_cancel_response_leaves_the_server_response_cancelled() -> None:
 
 
 def test_router_service_streams_answers_over_http() -> None:
-    out = run_example("responses/router_service")
+    out = run_example("responses/router_service_responses")
     assert "company_hours said closed" in out and "Echo: Is anybody there?" in out
 
 
 def test_web_sse_serves_the_answer_to_a_browser() -> None:
-    assert "local_time said 12:00 in Paris" in run_example("responses/web_sse")
+    assert "local_time said 12:00 in Paris" in run_example("responses/web_sse_responses")
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in (EXAMPLES / "responses").glob("*.py")))

@@ -1,7 +1,7 @@
 """An aiohttp web service that answers through the Responses API and streams the answer.
 
-    python examples/responses/router_service.py             # serve, ask itself twice, exit
-    python examples/responses/router_service.py --serve     # keep serving on --port
+    python examples/responses/router_service_responses.py          # serve, ask itself twice, exit
+    python examples/responses/router_service_responses.py --serve  # keep serving on --port
 
 POST /ask {"question": "..."} streams the answer back as plain text.  The
 handler's behaviour comes from routers: one streams text to the HTTP response,

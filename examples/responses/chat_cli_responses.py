@@ -1,7 +1,7 @@
 """Interactive multi-turn chat on the Responses API: type a line, read the answer as it arrives.
 
-    python examples/responses/chat_cli.py            # embedded mock server (it echoes you)
-    printf 'hi\\nbye\\n' | python examples/responses/chat_cli.py
+    python examples/responses/chat_cli_responses.py      # embedded mock server (it echoes you)
+    printf 'hi\\nbye\\n' | python examples/responses/chat_cli_responses.py
 
 An empty line or end of input quits.  Each turn is one response continuing the
 previous one (`previous_response_id`): the server keeps the history.  The

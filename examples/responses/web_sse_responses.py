@@ -1,7 +1,7 @@
 """A web app that re-serves a Responses API answer to a browser as server-sent events.
 
-    python examples/responses/web_sse.py            # serve, ask itself one question, exit
-    python examples/responses/web_sse.py --serve    # keep serving; open http://127.0.0.1:8080/
+    python examples/responses/web_sse_responses.py            # serve, ask itself one question, exit
+    python examples/responses/web_sse_responses.py --serve    # keep serving; open http://127.0.0.1:8080/
 
 GET /chat?q=... answers with `text/event-stream`: one `delta` event per piece of
 text, then `end` (or `failure`).  The handler is iterated (`EventStream` over
