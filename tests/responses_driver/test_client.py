@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -131,3 +132,20 @@ async def test_list_input_items_pages_what_the_request_sent(client: ae.Assistant
     rest = await client.list_input_items(created.id, order="asc", after=page.last_id)
     texts = [str(item.get("content")) for item in [*page.data, *rest.data]]
     assert "one" in texts[0] and "two" in texts[1]
+
+
+@pytest.mark.parametrize("method", ["create_response", "stream_response"])
+def test_explicit_parameters_are_the_apis_own_names(method: str) -> None:
+    from openai.types.responses.response_create_params import ResponseCreateParamsBase
+
+    ours = set(inspect.signature(getattr(ae.AssistantsClient, method)).parameters)
+    ours -= {"self", "extra", "retry_sent"}
+    assert ours <= set(ResponseCreateParamsBase.__annotations__), ours
+
+
+def test_both_create_endpoints_take_the_same_parameters() -> None:
+    def names(method: Any) -> list[str]:
+        return list(inspect.signature(method).parameters)
+
+    client = ae.AssistantsClient
+    assert names(client.create_response) == names(client.stream_response)

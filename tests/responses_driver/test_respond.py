@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator
+from typing import Any
 
 import anyio
 import pytest
@@ -287,3 +289,11 @@ async def test_with_store_false_three_rounds_resend_each_item_once() -> None:
         "function_call_output",
     ]  # fmt: skip
     assert result.text == "done"
+
+
+def test_handler_respond_takes_the_drivers_keywords_and_defaults() -> None:
+    def keywords(function: Any) -> dict[str, Any]:
+        parameters = inspect.signature(function).parameters.values()
+        return {p.name: p.default for p in parameters if p.kind is p.KEYWORD_ONLY}
+
+    assert keywords(ae.EventHandler.respond) == keywords(ae.respond)
