@@ -591,6 +591,37 @@ class EventHandler:
             **extra,
         ))  # fmt: skip
 
+    def stream_respond(
+        self,
+        client: ResponsesEndpoints,
+        *,
+        model: str,
+        input: str | Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        previous_response_id: str | None = None,
+        conversation: str | Mapping[str, Any] | None = None,
+        background: bool = False,
+        max_tool_rounds: int = 16,  # driver.DEFAULT_MAX_TOOL_ROUNDS
+        cancel_timeout: float = 10.0,
+        max_resumes: int = 5,  # driver.DEFAULT_MAX_RESUMES
+        **params: Any,
+    ) -> EventStream:
+        """`respond()` as an async iterator of its events (parameters as `respond`).
+
+        `async with bot.stream_respond(client, model=..., input=...) as events:`
+        `async for event in events: ...`; then `events.result`.  Leaving the block
+        early cancels a background response on the server (a foreground stream is
+        closed).
+        """
+        from .streaming import EventStream
+
+        return EventStream(self, lambda: self.respond(
+            client, model=model, input=input, tools=tools,
+            previous_response_id=previous_response_id, conversation=conversation,
+            background=background, max_tool_rounds=max_tool_rounds,
+            cancel_timeout=cancel_timeout, max_resumes=max_resumes, **params,
+        ))  # fmt: skip
+
 
 def _events(frames: list[tuple[str, str, str | None, int | None]]) -> list[Event]:
     return [
