@@ -4,9 +4,10 @@
     python examples/responses/web_sse_responses.py --serve    # keep serving; open http://127.0.0.1:8080/
 
 GET /chat?q=... answers with `text/event-stream`: one `delta` event per piece of
-text, then `end` (or `failure`).  The handler is iterated (`stream_respond`): tools are answered on the way, and a browser that goes away stops the
-driver (a background response would be cancelled on the server).  The Assistants
-twin is `examples/web_sse.py`.
+text, then `end` (or `failure`).  The handler is iterated (`stream_respond`): tools
+are answered on the way, and a browser that goes away stops the driver (the
+background response is cancelled on the server).  The Assistants twin is
+`examples/web_sse.py`.
 """
 
 from __future__ import annotations
