@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from . import jsonlib
 from .dispatch import MARK, Call, Router, is_async_callable, matches, warn_if_unknown
-from .errors import ErrorObject, HandlerError, RouterError, StreamError
+from .errors import ErrorObject, EventDecodeError, HandlerError, RouterError, StreamError
 from .events import Event
 from .lifecycle import Policy, Quirk, Violation
 from .protocol import StreamState, protocol_for, protocol_named
@@ -456,6 +456,8 @@ def _unnamed(data: str, id_: str | None) -> Event:
         payload = jsonlib.loads(data)
     except ValueError:
         return Event("message", data, id_)  # `data: [DONE]`, or anything else
+    except RecursionError:
+        raise EventDecodeError("message", "the JSON is nested too deeply", raw=data[:200]) from None
     kind = payload.get("type") if isinstance(payload, dict) else None
     name = kind if isinstance(kind, str) and kind else "message"
     return Event(name, data, id_, _json=payload)

@@ -80,3 +80,10 @@ async def test_a_coroutine_handler_behind_a_plain_decorator_is_awaited() -> None
     bot = Bot()
     result = await bot.consume(RESPONSES_TEXT)
     assert "".join(bot.deltas) == result.text
+
+
+async def test_an_unnamed_frame_nested_too_deeply_is_an_event_decode_error() -> None:
+    # OpenRouter's frames carry no `event:` line: the JSON is read to name them.
+    deep = '{"type": "response.created", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(ae.EventDecodeError, match="nested too deeply"):
+        await ae.EventHandler().consume(f"data: {deep}\n\n".encode())
