@@ -87,3 +87,27 @@ async def test_an_unnamed_frame_nested_too_deeply_is_an_event_decode_error() -> 
     deep = '{"type": "response.created", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
     with pytest.raises(ae.EventDecodeError, match="nested too deeply"):
         await ae.EventHandler().consume(f"data: {deep}\n\n".encode())
+
+
+FLAT_ERROR = (
+    b'event: error\ndata: {"type": "error", "code": "server_error", '
+    b'"message": "The server had an error", "param": null, "sequence_number": 0}\n\n'
+)
+
+
+async def test_a_flat_error_event_does_not_pass_its_event_type_for_the_error_type() -> None:
+    with pytest.raises(ae.StreamError) as info:
+        await ae.EventHandler().consume(FLAT_ERROR)
+    error = info.value.error
+    assert (error.type, error.code, error.message) == (
+        None,
+        "server_error",
+        "The server had an error",
+    )
+
+
+async def test_a_nested_error_event_keeps_its_error_type() -> None:
+    body = FIXTURES / "genuine" / "responses" / "error_server_error_null_code_fragment.sse"
+    with pytest.raises(ae.StreamError) as info:
+        await ae.EventHandler().consume(body.read_bytes())
+    assert info.value.error.type == "server_error"
