@@ -120,18 +120,19 @@ class ItemBuilder:
                 items = containers[container] = dict(enumerate(out.get(container) or ()))
             return items
 
-        for (container, index), part in self.parts.items():
-            slots(container)[index] = dict(part)
+        for (container, index), given in self.parts.items():
+            slots(container)[index] = dict(given)
         for (container, key, index), text in self.texts.items():
             if not container:
                 out[key] = text.value()
                 continue
             items = slots(container)
-            part = items.get(index)
-            if not isinstance(part, dict):
-                part = dict(_DEFAULT_PART.get((out.get("type"), container), {}))
-            else:
-                part = dict(part)
+            found = items.get(index)
+            part: dict[str, Any] = (
+                dict(found)
+                if isinstance(found, dict)
+                else dict(_DEFAULT_PART.get((out.get("type"), container), {}))
+            )
             part[key] = text.value()
             items[index] = part
         for container, items in containers.items():
