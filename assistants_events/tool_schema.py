@@ -93,6 +93,9 @@ class ToolSpec:
 
     def parse_arguments(self, arguments: str) -> dict[str, Any]:
         """The keyword arguments for the function; `ToolArgumentError` if they do not fit."""
+        if not isinstance(arguments, str):
+            # A lenient stream may hand over an item whose arguments never came.
+            raise ToolArgumentError(f"arguments must be a JSON string, got {arguments!r}"[:120])
         try:
             decoded = json.loads(arguments) if arguments.strip() else {}
         except ValueError as exc:

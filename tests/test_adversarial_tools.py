@@ -117,3 +117,10 @@ async def test_an_exception_whose_str_fails_still_becomes_an_error_output() -> N
 
     [output] = await Bot().call_tools([ToolCallRequest("c1", "odd", "{}")])
     assert (output.ok, output.output) == (False, "error: tool odd failed: Unprintable")
+
+
+@pytest.mark.parametrize("arguments", [None, 7, {"city": "Paris"}])
+async def test_arguments_that_are_not_a_string_become_an_error_output(arguments: Any) -> None:
+    call = ToolCallRequest("c1", "forecast", arguments)
+    [output] = await StrictWeather().call_tools([call])
+    assert not output.ok and output.output.startswith("error: bad arguments for forecast")
