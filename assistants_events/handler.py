@@ -294,6 +294,11 @@ class EventHandler:
         decoder = SSEDecoder(self.max_event_size)
         if isinstance(chunks, (bytes, bytearray, memoryview)):
             chunks = [bytes(chunks)]
+        elif isinstance(chunks, str):
+            raise TypeError(
+                "consume() reads bytes, not str: pass text.encode() or Path.read_bytes() "
+                "(a stream's bytes are decoded as UTF-8 by the SSE parser)"
+            )
         self._ae_begin()
         feed, table = self._ae_feed, self._ae_table()
         if isinstance(chunks, AsyncIterable):

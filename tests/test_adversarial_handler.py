@@ -111,3 +111,9 @@ async def test_a_nested_error_event_keeps_its_error_type() -> None:
     with pytest.raises(ae.StreamError) as info:
         await ae.EventHandler().consume(body.read_bytes())
     assert info.value.error.type == "server_error"
+
+
+async def test_consuming_text_instead_of_bytes_says_to_pass_bytes() -> None:
+    # Not "can't concat str to bytes" from deep inside the SSE decoder.
+    with pytest.raises(TypeError, match=r"reads bytes, not str.*encode\(\)"):
+        await ae.EventHandler().consume(RESPONSES_TEXT.decode())  # type: ignore[arg-type]
