@@ -117,3 +117,17 @@ async def test_consuming_text_instead_of_bytes_says_to_pass_bytes() -> None:
     # Not "can't concat str to bytes" from deep inside the SSE decoder.
     with pytest.raises(TypeError, match=r"reads bytes, not str.*encode\(\)"):
         await ae.EventHandler().consume(RESPONSES_TEXT.decode())  # type: ignore[arg-type]
+
+
+async def test_a_violation_after_an_error_event_raises_the_servers_error() -> None:
+    quota = FIXTURES / "genuine" / "responses" / "error_insufficient_quota_then_failed.sse"
+    late = (
+        b'event: response.output_text.delta\ndata: {"type": "response.output_text.delta", '
+        b'"item_id": "msg_1", "output_index": 0, "content_index": 0, "delta": "x", '
+        b'"sequence_number": 4}\n\n'
+    )
+    with pytest.raises(ae.StreamError) as info:
+        await ae.EventHandler().consume(quota.read_bytes() + late)
+    # Not "invalid transition ... the stream is out of order or truncated".
+    assert info.value.error.code == "insufficient_quota"
+    assert isinstance(info.value.__cause__, ae.InvalidTransition)
