@@ -175,7 +175,7 @@ class _MessageBuilder(_Builder):
 
     def json(self) -> dict[str, Any]:
         out = dict(self.base)
-        out.update(self.parts)
+        out.update(_copy_json(self.parts))  # see _StepBuilder.json: unknown part types
         out.setdefault("id", "")
         return out
 
