@@ -379,6 +379,11 @@ def _schema(hint: Any, strict: bool, within: tuple[type, ...]) -> dict[str, Any]
         if len(kinds) == 1 and None not in kinds:
             schema["type"] = kinds.pop()
         return schema
+    if origin is tuple and len(args) > 1 and args[1] is not Ellipsis and len(set(args)) > 1:
+        raise ToolDefinitionError(
+            f"{_type_name(hint)} mixes item types, which a JSON array schema here cannot "
+            "say; use an attrs class (named fields) or tuple[X, ...]"
+        )
     if origin in (list, Sequence, tuple, set, frozenset) or hint in (list, tuple):
         item = args[0] if args else Any
         return {"type": "array", "items": _schema_of(item, strict, within)}

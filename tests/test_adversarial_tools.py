@@ -124,3 +124,25 @@ async def test_arguments_that_are_not_a_string_become_an_error_output(arguments:
     call = ToolCallRequest("c1", "forecast", arguments)
     [output] = await StrictWeather().call_tools([call])
     assert not output.ok and output.output.startswith("error: bad arguments for forecast")
+
+
+def test_a_tuple_of_different_item_types_is_a_tool_definition_error() -> None:
+    # Its schema said "array of int": the model sent [1, 2] and the tool got (1, "2").
+    with pytest.raises(ae.ToolDefinitionError, match="mixes item types"):
+
+        class Pairs(ae.EventHandler):
+            @ae.tool
+            def label(self, pair: tuple[int, str]) -> str:
+                return f"{pair[0]}={pair[1]}"
+
+
+async def test_a_tuple_of_one_item_type_is_still_an_array() -> None:
+    class Points(ae.EventHandler):
+        @ae.tool
+        def add(self, point: tuple[int, int], more: tuple[int, ...] = ()) -> str:
+            return str(sum(point) + sum(more))
+
+    schema = Points.tool_specs()["add"].parameters["properties"]["point"]
+    assert schema == {"type": "array", "items": {"type": "integer"}}
+    [output] = await Points().call_tools([ToolCallRequest("c1", "add", '{"point": [1, 2]}')])
+    assert output.output == "3"
