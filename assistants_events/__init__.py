@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from . import assistants, responses
 from .assistants import models, names
+from .assistants.foundry import FoundryAuth, ToolApproval
 from .assistants.lifecycle import (
     MESSAGE_TRANSITIONS,
     RUN_TRANSITIONS,
@@ -75,6 +76,12 @@ from .handler import EventHandler
 from .lifecycle import Policy, Quirk, Violation
 from .protocol import Protocol, StreamState
 from .responses import ITEM_TRANSITIONS, RESPONSE_EVENTS, RESPONSE_TRANSITIONS
+from .responses.driver import (
+    RespondError,
+    ResumeFailed,
+    ToolRoundsExceeded,
+    respond,
+)
 from .result import StreamResult
 from .sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder, parse_sse
 from .tool_calls import ToolCallRequest, ToolOutput
@@ -117,6 +124,7 @@ __all__ = [
     "TERMINAL",
     "AssistantsEventsError",
     "ErrorObject",
+    "FoundryAuth",
     "Event",
     "EventDecodeError",
     "EventHandler",
@@ -141,6 +149,7 @@ __all__ = [
     "Thread",
     "ToolCallRequest",
     "ToolDefinitionError",
+    "ToolApproval",
     "ToolOutput",
     "ToolSpec",
     "Usage",
@@ -156,6 +165,10 @@ __all__ = [
     "RESPONSE_EVENTS",
     "RESPONSE_TRANSITIONS",
     "ITEM_TRANSITIONS",
+    "RespondError",
+    "ResumeFailed",
+    "ToolRoundsExceeded",
+    "respond",
     "models",
     "names",
     "on",

@@ -47,13 +47,16 @@ class ErrorObject:
 class AssistantsEventsError(Exception):
     """Base class of every error raised by assistants_events.
 
-    An error raised by the run driver also says which run it was about: `run_id`
-    and `thread_id` (None when none was known) and `remote_cancel_sent` (whether
-    the driver asked the server to cancel that run); its message says the same.
+    An error raised by a driver also says what it was about: `run_id` and
+    `thread_id` (the run driver; None when none was known), `response_id` (the
+    Responses driver, `respond`; None when none was named yet), and
+    `remote_cancel_sent` (whether the driver asked the server to cancel that run or
+    response); the run driver's message says the same.
     """
 
     run_id: str | None = None
     thread_id: str | None = None
+    response_id: str | None = None
     remote_cancel_sent: bool | None = None
 
 
@@ -187,7 +190,8 @@ class APIError(AssistantsEventsError):
 
     `status` is the HTTP status (None when no response came), `code`, `type`,
     `param` and `message` come from the API's error body, `request_id` from the
-    `x-request-id` header: quote it when asking the provider for help.
+    `x-request-id` header: quote it when asking the provider for help.  `advice`
+    replaces the generic hint for the status (what to do about it).
     """
 
     def __init__(
@@ -201,6 +205,7 @@ class APIError(AssistantsEventsError):
         request_id: str | None = None,
         method: str | None = None,
         url: str | None = None,
+        advice: str | None = None,
     ) -> None:
         self.message = message
         self.status = status
@@ -219,7 +224,7 @@ class APIError(AssistantsEventsError):
         super().__init__(
             f"{status_text}{where}: {message}"
             + (f" [{extras}]" if extras else "")
-            + _ADVICE.get(status or 0, "")
+            + (f"; {advice}" if advice else _ADVICE.get(status or 0, ""))
         )
 
 

@@ -9,6 +9,10 @@ but only until the first byte of a response body is read: a stream is never
 retried once it started (that would start a second run or submit outputs twice),
 and `insufficient_quota` is never retried.  The API key is held in a wrapper that
 never shows it in a repr, a str, an error or a log line.
+
+Instead of a static key, a `RequestAuth` gives each request its headers (Entra ID
+tokens for Azure AI Foundry, see `assistants/foundry.py`): a 401 then gets one
+renewal and one retry at most, then `AuthenticationError`.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ import logging
 import os
 import random
 import re
+import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import aiohttp
 import anyio
@@ -31,7 +36,7 @@ import attrs
 from . import errors as e
 from .usage import UsageTracker
 
-__all__ = ["DEFAULT_BASE_URL", "Page", "RunStream", "Transport", "describe_failure"]
+__all__ = ["DEFAULT_BASE_URL", "Page", "RequestAuth", "RunStream", "Transport", "describe_failure"]
 
 log = logging.getLogger("assistants_events")
 
@@ -72,18 +77,22 @@ class _Secret:
 # `ClientResponseError` carries its `RequestInfo`), so errors and logs are built from
 # the exception's type name and a reason scrubbed of anything that looks like a key.
 _CREDENTIAL = re.compile(
-    r"(?i)(bearer\s+|api-key['\"]?\s*[:=,]\s*['\"]?|authorization['\"]?\s*[:=,]\s*['\"]?)[^\s'\",)>]+"
+    r"(?i)(bearer\s+|(?:api-key|authorization)['\"]?\s*[:=,]\s*['\"]?(?:bearer\s+)?)"
+    r"[^\s'\",)>]+"
 )
 _KEY_LIKE = re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_\-]{6,}")
 _MAX_REASON = 200
 
 
-def describe_failure(exc: BaseException, secret: str | None = None) -> str:
+def describe_failure(
+    exc: BaseException, secret: str | None = None, secrets: Iterable[str] = ()
+) -> str:
     """`TypeName: reason` for a transport exception, never its repr, never a key.
 
     For an aiohttp `ClientResponseError` only its status and message are used (its
     args hold the request's headers); any other reason is cut where request details
-    begin, scrubbed of `secret`, bearer tokens and key-like words, and shortened.
+    begin, scrubbed of `secret` and `secrets` (a `RequestAuth`'s tokens), bearer
+    tokens and key-like words, and shortened.
     """
     if isinstance(exc, aiohttp.ClientResponseError):
         reason = f"{exc.status}, {exc.message}" if exc.status else str(exc.message)
@@ -96,8 +105,9 @@ def describe_failure(exc: BaseException, secret: str | None = None) -> str:
         cut = reason.find(marker)
         if cut >= 0:
             reason = reason[:cut] + "..."
-    if secret:
-        reason = reason.replace(secret, "***")
+    for value in (secret, *secrets):
+        if value:
+            reason = reason.replace(value, "***")
     reason = _KEY_LIKE.sub("***", _CREDENTIAL.sub(r"\1***", reason))
     reason = " ".join(reason.split())
     if len(reason) > _MAX_REASON:
@@ -271,6 +281,27 @@ def _buffered(content: aiohttp.StreamReader) -> bytes:
     return bytes(data)
 
 
+class RequestAuth(Protocol):
+    """Credentials fetched per request instead of a static API key."""
+
+    @property
+    def advice(self) -> str:
+        """What to do when the server refuses them (ends the `AuthenticationError`)."""
+        ...
+
+    async def headers(self) -> Mapping[str, str]:
+        """The auth headers of the next request."""
+        ...
+
+    async def renew(self, rejected: Mapping[str, str]) -> bool:
+        """After a 401 for the headers `rejected`: True if different ones are worth a retry."""
+        ...
+
+    def secrets(self) -> Iterable[str]:
+        """The credential values in use, scrubbed from every error text and log line."""
+        ...
+
+
 class Transport:
     """An asyncio HTTP client for OpenAI-style APIs, on one aiohttp session.
 
@@ -300,14 +331,22 @@ class Transport:
         default_headers: Mapping[str, str] | None = None,
         usage_tracker: UsageTracker | None = None,
         stream_recorder: Callable[[bytes], object] | None = None,
+        auth: RequestAuth | None = None,
+        default_query: Mapping[str, str] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
-        if not key:
+        if auth is not None:
+            key = ""  # the per-request auth replaces the key: never send both
+        elif not key:
             raise e.ConfigurationError(
                 "no API key: pass api_key=... or set OPENAI_API_KEY "
                 "(any non-empty string works for the mock server)"
             )
         self._key = _Secret(key)
+        self.auth = auth
+        self.default_query = dict(default_query or {})
+        self.ssl_context = ssl_context
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip(
             "/"
         )
@@ -350,23 +389,38 @@ class Transport:
             await session.close()
 
     def _describe(self, exc: BaseException) -> str:
-        return describe_failure(exc, self._key.reveal())
+        tokens = self.auth.secrets() if self.auth is not None else ()
+        return describe_failure(exc, self._key.reveal(), tokens)
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            auth = (
-                {"api-key": self._key.reveal()}
-                if self.azure
-                else {"Authorization": f"Bearer {self._key.reveal()}"}
-            )
+            auth: dict[str, str] = {}
+            if self.auth is None:
+                auth = (
+                    {"api-key": self._key.reveal()}
+                    if self.azure
+                    else {"Authorization": f"Bearer {self._key.reveal()}"}
+                )
             self._session = aiohttp.ClientSession(
                 headers={**self._headers, **auth},
                 timeout=aiohttp.ClientTimeout(total=None, connect=self.connect_timeout),
-                connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=30),
+                connector=aiohttp.TCPConnector(
+                    limit=0, keepalive_timeout=30, ssl=self.ssl_context or True
+                ),
             )
         return self._session
 
     # ------------------------------------------------------------- transport
+
+    async def _auth_headers(self, auth: RequestAuth) -> Mapping[str, str]:
+        try:
+            with anyio.fail_after(self.timeout):
+                return await auth.headers()
+        except TimeoutError:
+            raise e.AuthenticationError(
+                f"the credential gave no token within {self.timeout}s; nothing was sent: "
+                "check the credential (az login, managed identity) or raise timeout"
+            ) from None
 
     def _backoff(self, attempt: int, hint: float | None) -> float:
         if hint is not None and hint <= 60:
@@ -394,15 +448,20 @@ class Transport:
         query = {k: v for k, v in (params or {}).items() if v is not None}
         if self.azure and self.api_version:
             query.setdefault("api-version", self.api_version)
+        query.update(self.default_query)
         data = None if body is None else json.dumps(body, separators=(",", ":"))
         session = self._get_session()
         attempt = 0
+        renewed = False
         while True:
             hint = None
+            sent = headers
+            if self.auth is not None:  # before the request's clock: nothing is sent yet
+                sent = {**(headers or {}), **await self._auth_headers(self.auth)}
             try:
                 with anyio.fail_after(self.timeout):  # up to the headers (and an error's body)
                     response = await session.request(
-                        method, url, data=data, params=query, headers=headers
+                        method, url, data=data, params=query, headers=sent
                     )
                     if response.status < 400:
                         return response
@@ -411,6 +470,17 @@ class Transport:
                 error: e.APIError = error_from_response(
                     response.status, payload, response.headers, method, url
                 )
+                if response.status == 401 and self.auth is not None:
+                    # One fresh token and one retry at most: a refused renewal is final.
+                    if not renewed and await self.auth.renew(sent or {}):
+                        renewed = True
+                        log.info("%s %s: credentials refused; retrying once renewed", method, path)
+                        continue
+                    error = e.AuthenticationError(
+                        error.message, status=401, code=error.code, type=error.type,
+                        request_id=error.request_id, method=method, url=url,
+                        advice=self.auth.advice,
+                    )  # fmt: skip
                 hint = retry_after(response.headers)
                 retriable = response.status in RETRY_STATUSES and not isinstance(
                     error, e.QuotaExceededError

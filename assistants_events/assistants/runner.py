@@ -34,6 +34,10 @@ No orphan runs, no doubled work:
 
 Each drive starts the handler fresh (`reset()`); one handler instance drives one
 run at a time: a second concurrent drive raises `ConfigurationError`.
+
+A Foundry run waiting for `submit_tool_approval` (MCP calls) is answered the same
+way: one approval per call from the handler's `approve_tool_calls`, sent as
+`tool_approvals` through the same submit recovery (taken exactly once).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ import json
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from contextlib import aclosing
+from functools import partial
 from typing import Any
 
 import anyio
@@ -69,8 +74,10 @@ from ..sse import SSEDecoder
 from ..tool_calls import ToolOutput
 from ..transport import RunStream
 from . import models as m
+from . import params as p
 from .client import AssistantsEndpoints as AssistantsClient
 from .convert import unstructure
+from .foundry import ToolApproval
 from .lifecycle import TERMINAL
 
 __all__ = ["ToolOutputError", "run", "run_new_thread"]
@@ -78,6 +85,8 @@ __all__ = ["ToolOutputError", "run", "run_new_thread"]
 log = logging.getLogger("assistants_events")
 
 DEFAULT_MAX_ROUNDS = 50
+DEFAULT_CANCEL_TIMEOUT = 10.0
+"""Seconds the remote cancel of a failed or cancelled drive may take."""
 POLL_INTERVAL = 0.5
 """Seconds between two `retrieve_run` while following a run whose stream was lost."""
 
@@ -124,16 +133,41 @@ async def run(
     *,
     thread_id: str,
     assistant_id: str,
+    instructions: str | None = None,
+    additional_instructions: str | None = None,
+    additional_messages: Sequence[p.MessageParam] | None = None,
+    model: str | None = None,
+    tools: Sequence[p.ToolParam] | None = None,
+    tool_choice: p.ToolChoice | None = None,
+    metadata: p.Metadata | None = None,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    max_prompt_tokens: int | None = None,
+    max_completion_tokens: int | None = None,
+    truncation_strategy: p.TruncationStrategy | None = None,
+    response_format: p.ResponseFormat | None = None,
+    parallel_tool_calls: bool | None = None,
+    reasoning_effort: p.ReasoningEffort | None = None,
     max_rounds: int = DEFAULT_MAX_ROUNDS,
-    cancel_timeout: float = 10.0,
-    **run_params: Any,
+    cancel_timeout: float = DEFAULT_CANCEL_TIMEOUT,
+    **extra: Any,
 ) -> StreamResult:
     """Start a streamed run on a thread and drive it to a terminal status.
 
-    Extra keyword arguments go into the create-run request (`instructions`,
-    `model`, `tools`, `additional_messages`, ...).  Returns the `StreamResult` of
-    the whole run.  The handler is reset first: its result is this run's only.
+    The run's parameters are the create-run request's (one left `None` is not
+    sent; `extra` keyword arguments are sent as given).  Returns the `StreamResult`
+    of the whole run.  The handler is reset first: its result is this run's only.
     """
+    run_params = {
+        **p.given(instructions=instructions, additional_instructions=additional_instructions,
+                  additional_messages=additional_messages, model=model, tools=tools,
+                  tool_choice=tool_choice, metadata=metadata, temperature=temperature,
+                  top_p=top_p, max_prompt_tokens=max_prompt_tokens,
+                  max_completion_tokens=max_completion_tokens,
+                  truncation_strategy=truncation_strategy, response_format=response_format,
+                  parallel_tool_calls=parallel_tool_calls, reasoning_effort=reasoning_effort),
+        **extra,
+    }  # fmt: skip
     ctx = _Drive(thread_id=thread_id)
     return await _drive(client, handler, ctx, assistant_id, run_params, max_rounds,
                         cancel_timeout)  # fmt: skip
@@ -144,25 +178,52 @@ async def run_new_thread(
     handler: EventHandler,
     *,
     assistant_id: str,
-    messages: Sequence[Mapping[str, Any]] = (),
+    messages: Sequence[p.MessageParam] = (),
+    thread: p.ThreadParam | None = None,
+    tool_resources: p.ToolResources | None = None,
+    instructions: str | None = None,
+    additional_instructions: str | None = None,
+    additional_messages: Sequence[p.MessageParam] | None = None,
+    model: str | None = None,
+    tools: Sequence[p.ToolParam] | None = None,
+    tool_choice: p.ToolChoice | None = None,
+    metadata: p.Metadata | None = None,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    max_prompt_tokens: int | None = None,
+    max_completion_tokens: int | None = None,
+    truncation_strategy: p.TruncationStrategy | None = None,
+    response_format: p.ResponseFormat | None = None,
+    parallel_tool_calls: bool | None = None,
+    reasoning_effort: p.ReasoningEffort | None = None,
     max_rounds: int = DEFAULT_MAX_ROUNDS,
-    cancel_timeout: float = 10.0,
-    **run_params: Any,
+    cancel_timeout: float = DEFAULT_CANCEL_TIMEOUT,
+    **extra: Any,
 ) -> StreamResult:
     """Create a thread with `messages`, run the assistant on it, drive it to the end.
 
     `thread={...}` (messages, metadata, tool_resources) creates the thread; a
-    top-level `tool_resources` goes to the thread too.  The thread is created with
-    its own request before the run, so that a run whose answer was lost can be
-    found on it (see the module's docstring).
+    top-level `tool_resources` goes to the thread too.  The other parameters are
+    the create-run request's, as for `run`.  The thread is created with its own
+    request before the run, so that a run whose answer was lost can be found on it
+    (see the module's docstring).
     """
-    thread = dict(run_params.pop("thread", None) or {})
-    thread.setdefault("messages", list(messages))
-    top_level = run_params.pop("tool_resources", None)  # the create-run request has none
-    if top_level is not None:
-        thread.setdefault("tool_resources", top_level)
+    new_thread = dict(thread or {})
+    new_thread.setdefault("messages", list(messages))
+    if tool_resources is not None:  # the create-run request has none
+        new_thread.setdefault("tool_resources", tool_resources)
+    run_params = {
+        **p.given(instructions=instructions, additional_instructions=additional_instructions,
+                  additional_messages=additional_messages, model=model, tools=tools,
+                  tool_choice=tool_choice, metadata=metadata, temperature=temperature,
+                  top_p=top_p, max_prompt_tokens=max_prompt_tokens,
+                  max_completion_tokens=max_completion_tokens,
+                  truncation_strategy=truncation_strategy, response_format=response_format,
+                  parallel_tool_calls=parallel_tool_calls, reasoning_effort=reasoning_effort),
+        **extra,
+    }  # fmt: skip
     return await _drive(client, handler, _Drive(), assistant_id, run_params, max_rounds,
-                        cancel_timeout, new_thread=thread)  # fmt: skip
+                        cancel_timeout, new_thread=new_thread)  # fmt: skip
 
 
 # ----------------------------------------------------------------- the drive
@@ -212,13 +273,21 @@ async def _drive(
                 return result
             if current.status != "requires_action":
                 raise IncompleteStream(current.id, current.status)
+            if not isinstance(current.required_action, m.RequiredAction):
+                approvals = await _approvals(handler, current, thread_id)
+                send = partial(
+                    client.stream_submit_tool_approvals, thread_id, current.id, approvals
+                )
+                result = await _submit(client, handler, ctx, current, "approvals", send)
+                continue
             calls = current.tool_calls
             log.info(
                 "run %s on thread %s requires %d tool call(s)", current.id, thread_id, len(calls),
                 extra={**where, "event": "thread.run.requires_action"},
             )  # fmt: skip
             outputs = check_outputs([c.id for c in calls], await handler.answer_tool_calls(current))
-            result = await _submit(client, handler, ctx, current, outputs)
+            send = partial(client.stream_submit_tool_outputs, thread_id, current.id, outputs)
+            result = await _submit(client, handler, ctx, current, "outputs", send)
         raise AssistantsEventsError(
             f"the run asked for tools more than {max_rounds} times; raise max_rounds "
             "if that is expected"
@@ -316,14 +385,17 @@ async def _submit(
     handler: EventHandler,
     ctx: _Drive,
     current: m.Run,
-    outputs: Sequence[ToolOutput],
+    what: str,
+    send: Callable[[], Awaitable[RunStream]],
 ) -> StreamResult:
-    """Submit once; if the answer is lost or refused, look whether the outputs were taken."""
+    """Submit once (`send`: tool outputs or approvals); if the answer is lost or
+    refused, look whether the run took them before sending anything again.
+    """
     thread_id = ctx.thread_id or ""
-    call_ids = frozenset(c.id for c in current.tool_calls)
+    call_ids = _call_ids(current)
     for attempt in itertools.count():
         try:
-            stream = await client.stream_submit_tool_outputs(thread_id, current.id, outputs)
+            stream = await send()
         except APIError as exc:
             try:
                 latest = await client.retrieve_run(thread_id, current.id)
@@ -331,9 +403,9 @@ async def _submit(
                 raise exc from None
             if latest.status != "requires_action" or _call_ids(latest) != call_ids:
                 log.warning(
-                    "submitting outputs to run %s failed (%s) but the run moved on to %s: "
-                    "the outputs were taken; following the run by polling",
-                    current.id, type(exc).__name__, latest.status,
+                    "submitting %s to run %s failed (%s) but the run moved on to %s: "
+                    "the %s were taken; following the run by polling",
+                    what, current.id, type(exc).__name__, latest.status, what,
                     extra={"run_id": current.id, "thread_id": thread_id, "event": "follow"},
                 )  # fmt: skip
                 return await _follow(client, handler, ctx, current.id, answered=call_ids)
@@ -349,7 +421,8 @@ async def _submit(
 
 
 def _call_ids(run: m.Run) -> frozenset[str]:
-    return frozenset(c.id for c in run.tool_calls)
+    """The calls a run waits on: for outputs or (Foundry) for approval."""
+    return frozenset(c.id for c in run.tool_calls) | {c.id for c in run.approval_calls}
 
 
 async def _consume(handler: EventHandler, stream: RunStream, ctx: _Drive) -> StreamResult:
@@ -379,6 +452,46 @@ async def _consume(handler: EventHandler, stream: RunStream, ctx: _Drive) -> Str
 
 def _events_read(ctx: _Drive) -> int:
     return (ctx.stream.events_read or 0) if ctx.stream is not None else 0
+
+
+# ------------------------------------------------- Foundry: MCP tool approvals
+
+
+def check_approvals(
+    call_ids: Sequence[str], approvals: Sequence[ToolApproval]
+) -> list[ToolApproval]:
+    """Approvals in the calls' order; raise if any call is unanswered, doubled or unknown."""
+    by_id: dict[str, ToolApproval] = {}
+    for approval in approvals:
+        if approval.tool_call_id in by_id:
+            raise ToolOutputError(f"two approvals for tool call {approval.tool_call_id!r}")
+        by_id[approval.tool_call_id] = approval
+    missing = [i for i in call_ids if i not in by_id]
+    unknown = sorted(set(by_id) - set(call_ids))
+    if missing or unknown:
+        raise ToolOutputError(
+            f"tool approvals must answer each call exactly once: missing {missing}, "
+            f"unknown {unknown}; nothing was submitted"
+        )
+    return [by_id[i] for i in call_ids]
+
+
+async def _approvals(handler: EventHandler, run: m.Run, thread_id: str) -> list[ToolApproval]:
+    """The handler's answer to a `submit_tool_approval` run, one approval per call."""
+    action = run.required_action
+    if not isinstance(action, m.SubmitToolApprovalAction):
+        kind = action.get("type") if isinstance(action, dict) else None
+        raise AssistantsEventsError(
+            f"run {run.id} waits for a {kind!r} action this client cannot answer; "
+            "it was cancelled (answer it yourself with client.request and a handler that "
+            "stops at requires_action)"
+        )
+    ids = [call.id for call in run.approval_calls]
+    log.info(
+        "run %s on thread %s requires approval of %d tool call(s)", run.id, thread_id, len(ids),
+        extra={"run_id": run.id, "thread_id": thread_id, "event": "thread.run.requires_action"},
+    )  # fmt: skip
+    return check_approvals(ids, await handler.approve_tool_calls(run))
 
 
 # ------------------------------------------------------------- following a run

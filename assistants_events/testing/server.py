@@ -4,10 +4,18 @@ Real HTTP and real SSE framing, so the official `openai` SDK and our client talk
 to it unchanged.  Runs and responses are played by one scripted model (see
 `model`), and faults (see `faults`) are injected per server, for the next
 requests, or per request with an `X-Mock-Faults: {...}` header.
+
+`flavor="foundry"` serves Azure AI Foundry classic agents instead (see `foundry`).
 """
 
 from __future__ import annotations
 
+import ssl
+from typing import Literal
+
+from aiohttp import web
+
+from . import foundry
 from .assistants_routes import AssistantsRoutes
 from .core import JSON, ServerCore
 from .faults import Faults
@@ -37,6 +45,15 @@ class MockAssistantsServer(ServerCore):
     output batches), `responses` (every response by id), `function_outputs(id)`
     (the `function_call_output` items a response received), `response_events(id)`,
     `unfinished_runs()` / `unfinished_responses()` (what a driver left alive).
+
+    `flavor="foundry"` serves Azure AI Foundry classic agents (Assistants routes only,
+    see `testing.foundry`): `url` is the project endpoint
+    `http(s)://127.0.0.1:PORT/api/projects/mock-project`, every request needs a bearer
+    token and `?api-version=` (`api_key` is then the only token accepted;
+    `expire_token` makes one fail), assistants with an `mcp` tool play MCP approval
+    runs, and, unless `quirks=False`, the stream has the Azure quirks genuine
+    recordings show.  `tls=True` serves HTTPS with a throwaway CA (needs `trustme`):
+    give clients `client_ssl_context()` or the CA file `ca_path`.
     """
 
     def __init__(
@@ -47,13 +64,32 @@ class MockAssistantsServer(ServerCore):
         host: str = "127.0.0.1",
         port: int = 0,
         api_key: str | None = None,
+        flavor: Literal["openai", "foundry"] = "openai",
+        tls: bool = False,
+        quirks: bool = True,
     ) -> None:
-        super().__init__(faults=faults, host=host, port=port, api_key=api_key)
+        if flavor not in ("openai", "foundry"):
+            raise ValueError(f"flavor must be 'openai' or 'foundry', got {flavor!r}")
+        self.flavor = flavor
+        self.tls = foundry.TLSFiles.create(host) if tls else None
+        is_foundry = flavor == "foundry"
+        super().__init__(
+            faults=faults, host=host, port=port, api_key=api_key,
+            prefix=f"/api/projects/{foundry.FOUNDRY_PROJECT}" if is_foundry else "/v1",
+            ssl_context=self.tls.server_context(host) if self.tls is not None else None,
+        )  # fmt: skip
+        self.expired_tokens: set[str] = set()
         self.model = ScriptedModel(script)
-        self.assistants_api = AssistantsRoutes(self, self.model)
-        self.assistants_api.add_routes(self.app.router, self.prefix)
         self.responses_api = ResponsesRoutes(self, self.model)
-        self.responses_api.add_routes(self.app.router, self.prefix)
+        if is_foundry:
+            self.assistants_api: AssistantsRoutes = foundry.FoundryRoutes(
+                self, self.model, quirks=quirks
+            )
+            self.assistants_api.add_routes(self.app.router, foundry.PROJECT_ROUTE)
+        else:
+            self.assistants_api = AssistantsRoutes(self, self.model)
+            self.assistants_api.add_routes(self.app.router, self.prefix)
+            self.responses_api.add_routes(self.app.router, self.prefix)
 
     async def start(self) -> MockAssistantsServer:
         """Start listening (a free port unless one was given)."""
@@ -62,6 +98,35 @@ class MockAssistantsServer(ServerCore):
 
     async def __aenter__(self) -> MockAssistantsServer:
         return await self.start()
+
+    async def close(self) -> None:
+        """Stop listening, end open streams, delete the throwaway CA's file (`tls=True`)."""
+        await super().close()
+        if self.tls is not None:
+            self.tls.remove()
+
+    def authenticate(self, request: web.Request) -> web.Response | None:
+        """OpenAI's key check, or Foundry's bearer token + `api-version` check."""
+        if self.flavor == "foundry":
+            return foundry.authenticate(request, self.api_key, self.expired_tokens)
+        return super().authenticate(request)
+
+    # ------------------------------------------------------------ TLS, tokens
+
+    @property
+    def ca_path(self) -> str | None:
+        """The PEM file of the CA that signed the mock's certificate (`tls=True`)."""
+        return self.tls.ca_path if self.tls is not None else None
+
+    def client_ssl_context(self) -> ssl.SSLContext:
+        """A client SSL context trusting the mock's CA (`tls=True` only)."""
+        if self.tls is None:
+            raise ValueError("the mock serves plain HTTP: create it with tls=True")
+        return self.tls.client_context()
+
+    def expire_token(self, token: str) -> None:
+        """From now on, answer requests bearing `token` with 401 (Foundry flavour)."""
+        self.expired_tokens.add(token)
 
     # ------------------------------------------------------------ Assistants
 
