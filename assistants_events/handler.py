@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from . import jsonlib
 from .dispatch import MARK, Call, Router, is_async_callable, matches, warn_if_unknown
-from .errors import ErrorObject, HandlerError, RouterError, StreamError
+from .errors import (
+    ErrorObject,
+    EventDecodeError,
+    HandlerError,
+    LifecycleError,
+    RouterError,
+    StreamError,
+)
 from .events import Event
 from .lifecycle import Policy, Quirk, Violation
 from .protocol import StreamState, protocol_for, protocol_named
@@ -297,28 +304,48 @@ class EventHandler:
         decoder = SSEDecoder(self.max_event_size)
         if isinstance(chunks, (bytes, bytearray, memoryview)):
             chunks = [bytes(chunks)]
+        elif isinstance(chunks, str):
+            raise TypeError(
+                "consume() reads bytes, not str: pass text.encode() or Path.read_bytes() "
+                "(a stream's bytes are decoded as UTF-8 by the SSE parser)"
+            )
         self._ae_begin()
         feed, table = self._ae_feed, self._ae_table()
-        if isinstance(chunks, AsyncIterable):
-            async for chunk in chunks:
-                await feed(_events(decoder.feed_fields(chunk)), table)
-        else:
-            for chunk in chunks:
-                await feed(_events(decoder.feed_fields(chunk)), table)
-        await feed(_events(decoder.close_fields()), table)
-        await feed(_events(_whole(decoder.unterminated_fields())), table)
+        try:
+            if isinstance(chunks, AsyncIterable):
+                async for chunk in chunks:
+                    await feed(_events(decoder.feed_fields(chunk)), table)
+            else:
+                for chunk in chunks:
+                    await feed(_events(decoder.feed_fields(chunk)), table)
+            await feed(_events(decoder.close_fields()), table)
+            await feed(_events(_whole(decoder.unterminated_fields())), table)
+        except LifecycleError as exc:
+            self._ae_error_first(exc)
+            raise
         return self._ae_end()
 
     async def consume_events(self, events: AsyncIterable[Event] | Iterable[Event]) -> StreamResult:
         """`consume` for events already parsed (an SDK stream's, a relay's): one body."""
         self._ae_begin()
         feed, table = self._ae_feed, self._ae_table()
-        if isinstance(events, AsyncIterable):
-            async for event in events:
-                await feed((event,), table)
-        else:
-            await feed(events, table)
+        try:
+            if isinstance(events, AsyncIterable):
+                async for event in events:
+                    await feed((event,), table)
+            else:
+                await feed(events, table)
+        except LifecycleError as exc:
+            self._ae_error_first(exc)
+            raise
         return self._ae_end()
+
+    def _ae_error_first(self, violation: LifecycleError) -> None:
+        # The server's `error` event explains what broke the lifecycle after it: it is
+        # raised, with the violation as its cause, instead of "out of order or truncated".
+        error = self.__dict__.pop("_ae_error", None)
+        if error is not None:
+            raise StreamError(ErrorObject.from_json(error.json, error.raw)) from violation
 
     def _ae_begin(self) -> None:
         self.__dict__.pop("_ae_error", None)
@@ -636,6 +663,8 @@ def _unnamed(data: str, id_: str | None) -> Event:
         payload = jsonlib.loads(data)
     except ValueError:
         return Event("message", data, id_)  # `data: [DONE]`, or anything else
+    except RecursionError:
+        raise EventDecodeError("message", "the JSON is nested too deeply", raw=data[:200]) from None
     kind = payload.get("type") if isinstance(payload, dict) else None
     name = kind if isinstance(kind, str) and kind else "message"
     return Event(name, data, id_, _json=payload)
