@@ -90,6 +90,7 @@ _CREDENTIAL = re.compile(
 )
 _KEY_LIKE = re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_\-]{6,}")
 _MAX_REASON = 200
+_MIN_SECRET = 8
 
 
 def describe_failure(
@@ -127,7 +128,9 @@ def scrub(text: str, secret: str | None = None, secrets: Iterable[str] = ()) -> 
     for exception reasons alike.
     """
     for value in (secret, *secrets):
-        if value:
+        # A value this short is no real credential, and replacing it would garble the
+        # text (a test key "k" would take every k with it).
+        if value and len(value) >= _MIN_SECRET:
             text = text.replace(value, "***")
     return _KEY_LIKE.sub("***", _CREDENTIAL.sub(r"\1***", text))
 
