@@ -59,6 +59,8 @@ class Event:
 
     name: str
     raw: str
+    id: str | None
+    """The SSE `id:` field of this event (a relay's stream entry id), if it had one."""
     # Lazy slots, left unset until first needed: an event costs two attribute writes.
     _json: Any = attrs.field(init=False, repr=False)
     _data: Any = attrs.field(init=False, repr=False)
@@ -66,17 +68,20 @@ class Event:
     _version: int = attrs.field(init=False, repr=False)
     _snapshot: Any = attrs.field(init=False, repr=False)
 
-    def __init__(self, name: str, raw: str, *, _json: Any = _UNSET) -> None:
+    def __init__(
+        self, name: str, raw: str, *, id: str | None = None, _json: Any = _UNSET
+    ) -> None:
         # Slot descriptors directly: one event is built per server-sent event.
         _set_name(self, name)
         _set_raw(self, raw)
+        _set_id(self, id)
         _set_json(self, _json)
         _set_data(self, _UNSET)
 
     @classmethod
     def from_sse(cls, sse: ServerSentEvent) -> Event:
         """The event carried by one server-sent event."""
-        return cls(sse.event, sse.data)
+        return cls(sse.event, sse.data, id=sse.id)
 
     @property
     def json(self) -> Any:
@@ -166,6 +171,7 @@ class Event:
 
 _set_name = Event.__dict__["name"].__set__
 _set_raw = Event.__dict__["raw"].__set__
+_set_id = Event.__dict__["id"].__set__
 _set_json = Event.__dict__["_json"].__set__
 _set_data = Event.__dict__["_data"].__set__
 _set_source = Event.__dict__["_source"].__set__
