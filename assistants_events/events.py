@@ -68,9 +68,7 @@ class Event:
     _version: int = attrs.field(init=False, repr=False)
     _snapshot: Any = attrs.field(init=False, repr=False)
 
-    def __init__(
-        self, name: str, raw: str, *, id: str | None = None, _json: Any = _UNSET
-    ) -> None:
+    def __init__(self, name: str, raw: str, *, id: str | None = None, _json: Any = _UNSET) -> None:
         # Slot descriptors directly: one event is built per server-sent event.
         _set_name(self, name)
         _set_raw(self, raw)

@@ -118,5 +118,5 @@ class RedisConnection:
         """Close the connection pool (idempotent)."""
         try:
             await self.client.aclose()
-        except Exception:  # noqa: BLE001 - closing a broken pool must not raise
+        except Exception:
             log.debug("closing the Redis pool failed", exc_info=True)

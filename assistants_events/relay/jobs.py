@@ -105,8 +105,10 @@ async def wait(relay: RedisRelay, job_id: str, timeout: float | None) -> JobSumm
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise JobTimeout(f"job {job_id!r} has no summary after {timeout}s; it may be "
-                                 "queued or still running: wait again, or follow its events")  # fmt: skip
+                raise JobTimeout(
+                    f"job {job_id!r} has no summary after {timeout}s; it may be queued or "
+                    "still running: wait again, or follow its events"
+                )
             block = max(1, min(block, int(left * 1000)))
 
         async def read(client: Any, block: int = block) -> Any:

@@ -61,7 +61,9 @@ def _response_final(publisher: Publisher, event: Event) -> bool:
         output = event.json["response"].get("output") or ()
     except (AttributeError, KeyError, TypeError):
         return True
-    return not any(isinstance(item, dict) and item.get("type") == "function_call" for item in output)
+    return not any(
+        isinstance(item, dict) and item.get("type") == "function_call" for item in output
+    )
 
 
 def _always(publisher: Publisher, event: Event) -> bool:
@@ -186,7 +188,7 @@ class Publisher(Router):
 
         async def send(client: Any) -> None:
             pipe = client.pipeline(transaction=False)
-            for id_, fields in zip(ids, batch):
+            for id_, fields in zip(ids, batch, strict=True):
                 pipe.xadd(stream, fields, id=id_, maxlen=maxlen, approximate=True)
             pipe.expire(stream, max(1, ttl))
             results = await pipe.execute(raise_on_error=False)
@@ -390,10 +392,11 @@ class RedisRelay:
 
     async def _check_not_trimmed(self, stream: str, after: str) -> bool:
         """Raise if entries after `after` are gone; True if `after` is at or past the end."""
+
         async def info(client: Any) -> Any:
             try:
                 return await client.xinfo_stream(stream)
-            except Exception as exc:  # noqa: BLE001 - "no such key": nothing was trimmed
+            except Exception as exc:
                 if "no such key" in str(exc).lower():
                     return None
                 raise
@@ -404,7 +407,11 @@ class RedisRelay:
         # Trimming leaves no trace but a first entry that moved on: if entries were removed
         # and the first one left is past `after`, some after it may be gone.  (Redis < 7
         # reports no `entries-added`: no check.)
-        added, length, first = found.get("entries-added"), found.get("length"), found.get("first-entry")
+        added, length, first = (
+            found.get("entries-added"),
+            found.get("length"),
+            found.get("first-entry"),
+        )
         if added is not None and first and added > length and parse_id(first[0]) > parse_id(after):
             raise EventsTrimmed(
                 f"entries of {stream!r} after {after} were trimmed (the oldest left is "
@@ -427,4 +434,3 @@ class RedisRelay:
     async def wait(self, job_id: str, timeout: float | None = None) -> JobSummary:
         """The job's `JobSummary` once a worker finished it; `JobTimeout` after `timeout` s."""
         return await jobs.wait(self, job_id, timeout)
-

@@ -1,0 +1,322 @@
+"""The worker pool: `assistants-events worker --redis URL --handler module:Class`.
+
+Each worker reads jobs from the queue stream through the consumer group
+`workers` (`XREADGROUP`), drives them with `--concurrency` at a time, publishes
+their events at the job id, records the summary and acknowledges the entry in
+one step.  A live worker renews the lease of each job it drives (and resets the
+entry's idle time); an entry left unacknowledged for `--claim-idle` seconds is
+claimed by another worker (`XAUTOCLAIM`), which resumes the job from the
+server's state.  A job that keeps failing for transient reasons is given up
+after `max_attempts` (its summary says why).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from ..client import AssistantsClient
+from ..errors import APIError, AssistantsEventsError
+from ..handler import EventHandler
+from .assistants_job import drive_assistants
+from .context import JobContext
+from .errors import LeaseLost, RelayError
+from .jobs import JobStore, JobSummary
+from .relay import RedisRelay
+from .responses_job import drive_responses
+
+__all__ = ["DRIVERS", "Worker", "load_handler", "main", "run_worker"]
+
+log = logging.getLogger("assistants_events.relay")
+
+DRIVERS: dict[str, Callable[[JobContext], Awaitable[JobSummary]]] = {
+    "assistants": drive_assistants,
+    "responses": drive_responses,
+}
+"""The job driver of each API (a table, so a third protocol is one more entry)."""
+
+
+def load_handler(spec: str) -> type[EventHandler]:
+    """The `EventHandler` subclass named `module:Class`."""
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise ValueError(f"--handler takes module:Class, got {spec!r}")
+    sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    finally:
+        sys.path.pop(0)
+    handler = getattr(module, attr, None)
+    if not (isinstance(handler, type) and issubclass(handler, EventHandler)):
+        raise ValueError(f"{spec!r} is not an EventHandler subclass")
+    return handler
+
+
+class Worker:
+    """One consumer of the job queue: drives up to `concurrency` jobs at a time."""
+
+    def __init__(
+        self,
+        relay: RedisRelay,
+        handler_factory: Callable[[], EventHandler],
+        client: Any,
+        *,
+        concurrency: int = 4,
+        claim_idle: float = 30.0,
+        name: str | None = None,
+        max_attempts: int = 5,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+        if claim_idle <= 0:
+            raise ValueError(f"claim_idle must be > 0 seconds, got {claim_idle}")
+        self.relay = relay
+        self.handler_factory = handler_factory
+        self.client = client
+        self.concurrency = concurrency
+        self.claim_idle = claim_idle
+        self.name = name or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.max_attempts = max_attempts
+        self.store = JobStore(relay, lease_seconds=claim_idle)
+        self.keys = relay.keys
+        self.jobs: dict[str, tuple[str, str, asyncio.Task[None]]] = {}  # entry -> job, token, task
+        self.finished = 0
+        self._stopping = asyncio.Event()
+        self._claim_cursor = "0-0"
+
+    def stop(self) -> None:
+        """Take no new jobs; `run` returns once the jobs in hand are done."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        """Serve until `stop()` (or cancellation: in-hand jobs are left for others to resume)."""
+        await self._ensure_group()
+        log.info("worker %s serving %s (group %s, concurrency %d, claim-idle %ss)", self.name,
+                 self.keys.queue, self.keys.group, self.concurrency, self.claim_idle)  # fmt: skip
+        heartbeat = asyncio.get_running_loop().create_task(self._heartbeat())
+        try:
+            last_claim = -self.claim_idle
+            loop = asyncio.get_running_loop()
+            while not self._stopping.is_set():
+                free = self.concurrency - len(self.jobs)
+                if free <= 0:
+                    tasks = [task for _, _, task in self.jobs.values()]
+                    await asyncio.wait([*tasks, self._stop_task()], timeout=1.0,
+                                       return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                    continue
+                entries: list[tuple[str, dict[str, str]]] = []
+                if loop.time() - last_claim >= self.claim_idle / 4:
+                    last_claim = loop.time()
+                    entries = await self._claim(free)
+                if not entries:
+                    entries = await self._read(free)
+                for entry, fields in entries:
+                    self._start(entry, fields)
+            if self.jobs:
+                await asyncio.wait([task for _, _, task in self.jobs.values()])
+        finally:
+            heartbeat.cancel()
+            for _, _, task in list(self.jobs.values()):
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    def _stop_task(self) -> asyncio.Task[Any]:
+        return asyncio.ensure_future(self._stopping.wait())
+
+    async def _ensure_group(self) -> None:
+        queue, group = self.keys.queue, self.keys.group
+
+        async def create(client: Any) -> None:
+            try:
+                await client.xgroup_create(queue, group, id="0", mkstream=True)
+            except Exception as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
+        await self.relay.redis.call("XGROUP CREATE", create)
+
+    async def _claim(self, count: int) -> list[tuple[str, dict[str, str]]]:
+        queue, group, me = self.keys.queue, self.keys.group, self.name
+        min_idle = int(self.claim_idle * 1000)
+        cursor = self._claim_cursor
+
+        async def claim(client: Any) -> Any:
+            return await client.xautoclaim(queue, group, me, min_idle, start_id=cursor,
+                                           count=count)  # fmt: skip
+
+        answer = await self.relay.redis.call("XAUTOCLAIM", claim)
+        self._claim_cursor = answer[0] if answer and answer[0] else "0-0"
+        claimed = [(entry, fields) for entry, fields in (answer[1] if answer else []) if fields]
+        for entry, fields in claimed:
+            log.info("worker %s claimed job %s (entry %s) from a silent worker", self.name,
+                     fields.get("job"), entry)  # fmt: skip
+        return [(entry, fields) for entry, fields in claimed if entry not in self.jobs]
+
+    async def _read(self, count: int) -> list[tuple[str, dict[str, str]]]:
+        queue, group, me = self.keys.queue, self.keys.group, self.name
+
+        async def read(client: Any) -> Any:
+            return await client.xreadgroup(group, me, {queue: ">"}, count=count, block=1000)
+
+        answer = await self.relay.redis.call("XREADGROUP", read)
+        return list(answer[0][1]) if answer else []
+
+    def _start(self, entry: str, fields: dict[str, str]) -> None:
+        job_id = fields.get("job", "")
+        token = f"{self.name}:{uuid.uuid4().hex[:8]}"
+        task = asyncio.get_running_loop().create_task(self._job(entry, job_id, token))
+        self.jobs[entry] = (job_id, token, task)
+        task.add_done_callback(lambda _: self.jobs.pop(entry, None))
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.claim_idle / 3)
+            for entry, (job_id, token, task) in list(self.jobs.items()):
+                try:
+                    held = await self.store.renew(job_id, token, entry, self.name)
+                except RelayError as exc:
+                    log.warning("worker %s cannot renew job %s: %s", self.name, job_id, exc)
+                    continue
+                if not held:
+                    log.warning("worker %s lost job %s to another worker", self.name, job_id)
+                    task.cancel()
+
+    async def _job(self, entry: str, job_id: str, token: str) -> None:
+        store = self.store
+        try:
+            if not job_id or not await store.acquire(job_id, token):
+                return  # another worker drives it: its heartbeat takes the entry back
+            if await store.summary(job_id) is not None:
+                await store.ack(entry)  # finished, but the ack was lost: nothing to do
+                return
+            record = await store.record(job_id)
+            if "api" not in record:
+                log.warning("job %s has no record (expired?); acknowledged unprocessed", job_id)
+                await store.ack(entry)
+                return
+            attempts = await store.attempt(job_id)
+            ctx = JobContext(
+                relay=self.relay,
+                store=store,
+                job_id=job_id,
+                token=token,
+                api=record["api"],
+                params=json.loads(record.get("params") or "{}"),
+                record=record,
+                handler_factory=self.handler_factory,
+                client=self.client,
+                attempts=attempts,
+            )
+            summary = await self._drive(ctx)
+            if await store.finish(summary, token, entry):
+                self.finished += 1
+                log.info("job %s %s", job_id, summary.status)
+            else:
+                log.warning("job %s finished here but another worker owns it now", job_id)
+        except LeaseLost as exc:
+            log.warning("worker %s: %s", self.name, exc)
+        except (RelayError, APIError, AssistantsEventsError, OSError) as exc:
+            # Not done: left pending (not acknowledged) for a later attempt.
+            log.warning("job %s attempt failed, left for a retry: %s: %s", job_id,
+                        type(exc).__name__, exc)  # fmt: skip
+            with contextlib.suppress(RelayError):
+                await store.release(job_id, token)
+
+    async def _drive(self, ctx: JobContext) -> JobSummary:
+        driver = DRIVERS.get(ctx.api)
+        if driver is None:
+            return ctx.summary("error", error=f"unknown api {ctx.api!r}; known: {sorted(DRIVERS)}")
+        if ctx.attempts > self.max_attempts:
+            error = f"given up after {self.max_attempts} attempts (see the workers' logs)"
+            return ctx.summary("error", error=error)
+        return await driver(ctx)
+
+
+async def run_worker(
+    url: str,
+    handler: type[EventHandler] | Callable[[], EventHandler],
+    *,
+    concurrency: int = 4,
+    claim_idle: float = 30.0,
+    prefix: str = "ae",
+    name: str | None = None,
+    client: Any = None,
+) -> None:
+    """Serve jobs until SIGINT/SIGTERM: what `assistants-events worker` runs.
+
+    `client` defaults to `AssistantsClient()` (configured from `OPENAI_API_KEY`,
+    `OPENAI_BASE_URL`).
+    """
+    own_client = client is None
+    if client is None:
+        client = AssistantsClient()
+    async with RedisRelay(url, prefix=prefix) as relay:
+        worker = Worker(relay, handler, client, concurrency=concurrency,
+                        claim_idle=claim_idle, name=name)  # fmt: skip
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, worker.stop)
+        try:
+            await worker.run()
+        finally:
+            if own_client:
+                await client.close()
+
+
+def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    """The worker's options (added to `parser`, e.g. the CLI's `worker` subcommand)."""
+    parser = parser or argparse.ArgumentParser(
+        prog="assistants-events worker", description="serve relay jobs from Redis"
+    )
+    parser.add_argument("--redis", required=True, help="redis://[user:password@]host:port/db")
+    parser.add_argument("--handler", required=True, help="module:Class of an EventHandler")
+    parser.add_argument("--concurrency", type=int, default=4, help="jobs driven at once")
+    parser.add_argument("--claim-idle", type=float, default=30.0,
+                        help="seconds after which a silent worker's job is taken over")  # fmt: skip
+    parser.add_argument("--prefix", default="ae", help="Redis key prefix (as the RedisRelay's)")
+    parser.add_argument("--name", help="consumer name (default host-pid-random)")
+    parser.add_argument("--log-level", default="INFO", help="logging level (INFO, DEBUG, ...)")
+    return parser
+
+
+async def run_from_args(args: argparse.Namespace) -> int:
+    """Run a worker from parsed options; returns the exit status."""
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+    try:
+        handler = load_handler(args.handler)
+    except (ImportError, ValueError) as exc:
+        print(f"assistants-events worker: {exc}", file=sys.stderr)
+        return 2
+    await run_worker(args.redis, handler, concurrency=args.concurrency,
+                     claim_idle=args.claim_idle, prefix=args.prefix, name=args.name)  # fmt: skip
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m assistants_events.relay.worker --redis URL --handler module:Class`."""
+    args = build_parser().parse_args(argv)
+    try:
+        return asyncio.run(run_from_args(args))
+    except AssistantsEventsError as exc:
+        print(f"assistants-events worker: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""The worker pool in one process: jobs driven, summarised, relayed, acknowledged."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+import assistants_events as ae
+from assistants_events.relay import JobTimeout, RedisRelay, UnknownJob
+from assistants_events.relay.worker import Worker
+from assistants_events.testing import MockAssistantsServer
+from tests.relay.bots import WeatherBot, job_params
+
+
+@pytest_asyncio.fixture
+async def server() -> AsyncIterator[MockAssistantsServer]:
+    async with MockAssistantsServer() as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def client(server: MockAssistantsServer) -> AsyncIterator[ae.AssistantsClient]:
+    async with ae.AssistantsClient("test-key", server.url, backoff_base=0.01) as client:
+        yield client
+
+
+@pytest_asyncio.fixture
+async def assistant_id(client: ae.AssistantsClient) -> str:
+    assistant = await client.create_assistant("gpt-4o", tools=WeatherBot.tool_definitions())
+    return assistant.id
+
+
+@pytest_asyncio.fixture
+async def worker(relay: RedisRelay, client: ae.AssistantsClient) -> AsyncIterator[Worker]:
+    worker = Worker(relay, WeatherBot, client, concurrency=4, claim_idle=5.0)
+    task = asyncio.create_task(worker.run())
+    yield worker
+    worker.stop()
+    await asyncio.wait_for(task, 10)
+
+
+async def test_an_enqueued_job_completes_with_its_summary(
+    relay: RedisRelay, worker: Worker, assistant_id: str
+) -> None:
+    job_id = await relay.enqueue(api="assistants", **job_params(assistant_id, 1))
+
+    summary = await relay.wait(job_id, timeout=20)
+
+    assert summary.status == "completed"
+    assert summary.text == "Tool results: get_weather said sunny in City1"
+    assert summary.usage is not None and summary.usage["total_tokens"] > 0
+    assert summary.error is None
+
+
+async def test_a_jobs_events_are_followed_at_its_id_and_rebuild_its_result(
+    relay: RedisRelay, worker: Worker, assistant_id: str
+) -> None:
+    job_id = await relay.enqueue(api="assistants", **job_params(assistant_id, 2))
+    summary = await relay.wait(job_id, timeout=20)
+
+    result = await ae.EventHandler().consume(relay.sse(job_id, idle_timeout=10))
+
+    assert result.done and result.run is not None
+    assert result.run.status == "completed"
+    assert result.text == summary.text
+
+
+async def test_each_tool_call_is_submitted_once(
+    relay: RedisRelay, worker: Worker, assistant_id: str, server: MockAssistantsServer
+) -> None:
+    job_id = await relay.enqueue(api="assistants", **job_params(assistant_id, 3))
+    summary = await relay.wait(job_id, timeout=20)
+
+    assert summary.object_id is not None
+    submissions = server.submissions(summary.object_id)
+    assert [[o["output"] for o in batch] for batch in submissions] == [["sunny in City3"]]
+
+
+async def test_a_finished_job_is_acknowledged(
+    relay: RedisRelay, worker: Worker, assistant_id: str
+) -> None:
+    job_id = await relay.enqueue(api="assistants", **job_params(assistant_id, 4))
+    await relay.wait(job_id, timeout=20)
+
+    pending = await relay.redis.client.xpending(relay.keys.queue, relay.keys.group)
+
+    assert pending["pending"] == 0
+
+
+async def test_a_job_without_assistant_id_ends_in_error(relay: RedisRelay, worker: Worker) -> None:
+    job_id = await relay.enqueue(api="assistants", messages=[])
+
+    summary = await relay.wait(job_id, timeout=20)
+
+    assert summary.status == "error"
+    assert summary.error is not None and "assistant_id" in summary.error
+
+
+async def test_wait_for_an_unknown_job_raises_unknown_job(relay: RedisRelay) -> None:
+    with pytest.raises(UnknownJob, match="job_nope"):
+        await relay.wait("job_nope", timeout=1)
+
+
+async def test_wait_gives_up_with_job_timeout(relay: RedisRelay) -> None:
+    job_id = await relay.enqueue(api="assistants", assistant_id="asst_x", messages=[])
+
+    with pytest.raises(JobTimeout, match=r"no summary after 0\.2s"):
+        await relay.wait(job_id, timeout=0.2)
+
+
+async def test_enqueue_refuses_an_unknown_api(relay: RedisRelay) -> None:
+    with pytest.raises(ValueError, match="api must be one of"):
+        await relay.enqueue(api="completions", model="x")
