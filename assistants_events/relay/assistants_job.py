@@ -28,7 +28,7 @@ from ..dispatch import Router
 from ..events import Event
 from ..handler import EventHandler
 from ..lifecycle import MESSAGE_TRANSITIONS, RUN_TRANSITIONS, STEP_TRANSITIONS, TERMINAL
-from ..runner import check_outputs
+from ..runner import ToolOutputError, check_outputs
 from .context import JobContext, dumps
 from .jobs import JobSummary
 
@@ -111,7 +111,7 @@ async def drive_assistants(ctx: JobContext) -> JobSummary:
         else:
             result = await driver.resync(run_id)
         return await driver.rounds(result)
-    except (e.HandlerError, e.LifecycleError, e.ToolOutputError, e.EventDecodeError, _Gone,
+    except (e.HandlerError, e.LifecycleError, ToolOutputError, e.EventDecodeError, _Gone,
             e.BadRequestError, e.NotFoundError, e.AuthenticationError,
             e.PermissionDeniedError) as exc:  # fmt: skip
         # Definitive: this job cannot succeed.  Leave no run alive, end the stream.

@@ -43,7 +43,7 @@ class JobContext:
 
     async def remember(self, **fields: str) -> None:
         """Store state a resuming worker needs, and keep it in `record`."""
-        await self.store.set(self.job_id, **fields)
+        await self.store.update(self.job_id, **fields)
         self.record.update(fields)
 
     async def check_lease(self) -> None:

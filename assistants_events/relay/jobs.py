@@ -255,7 +255,7 @@ class JobStore:
         found: dict[str, str] = await self.relay.redis.call("HGETALL job", run)
         return found
 
-    async def set(self, job_id: str, **fields: str) -> None:
+    async def update(self, job_id: str, **fields: str) -> None:
         """Remember state a resuming worker needs (ids), before relying on it."""
         key = self.keys.job(job_id)
 
