@@ -67,7 +67,8 @@ class JobContext:
 
     def attach(self, handler: EventHandler) -> Publisher:
         """Include the job's publisher in the handler: from now on its events are relayed."""
-        self.publisher = self.relay.publisher(self.job_id)
+        fence = (self.relay.keys.lease(self.job_id), self.token)
+        self.publisher = self.relay.publisher(self.job_id, fence=fence)
         handler.include_router(self.publisher)
         return self.publisher
 

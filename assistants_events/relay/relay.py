@@ -25,7 +25,7 @@ from ..dispatch import Router
 from ..events import Event
 from . import jobs
 from .connection import RedisConnection
-from .errors import EventsTrimmed, RelayError, RelayTimeout, StreamAborted
+from .errors import EventsTrimmed, LeaseLost, RelayError, RelayTimeout, StreamAborted
 from .jobs import JobSummary
 from .keys import Keys, entry_id, parse_id
 
@@ -43,7 +43,28 @@ UNFINISHED_TTL = 86_400
 _BATCH = 512  # a handler waits for Redis once this many events are queued
 _READ_COUNT = 1000
 _BLOCK_MS = 5000
-_STALE_ID = "equal or smaller than the target stream top item"
+
+# One batch in one script: with a fence (KEYS[2], a lease), nothing is written unless
+# the lease still holds the writer's token.  An id already in the stream means a
+# retried batch whose first attempt got through: that entry is done, not an error.
+_APPEND = """
+if KEYS[2] and redis.call('GET', KEYS[2]) ~= ARGV[3] then
+  return redis.error_reply('LEASE the lease is held by another writer')
+end
+local i = 4
+while i <= #ARGV do
+  local n = tonumber(ARGV[i + 1])
+  local fields = {}
+  for j = 1, n do fields[j] = ARGV[i + 1 + j] end
+  local ok = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], ARGV[i], unpack(fields))
+  if type(ok) == 'table' and ok.err and not string.find(ok.err, 'equal or smaller') then
+    return ok
+  end
+  i = i + 2 + n
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
 
 _RUN_FINAL = frozenset(
     f"thread.run.{s}" for s in ("completed", "failed", "cancelled", "expired", "incomplete")
@@ -91,10 +112,13 @@ class Publisher(Router):
     `RelayError` from the next event the handler dispatches (or from `close`).
     """
 
-    def __init__(self, relay: RedisRelay, key: str) -> None:
+    def __init__(
+        self, relay: RedisRelay, key: str, *, fence: tuple[str, str] | None = None
+    ) -> None:
         super().__init__(name=f"relay:{key}")
         self.relay = relay
         self.key = key
+        self.fence = fence
         self.stream = relay.keys.events(key)
         self.run_final = False
         self.published = 0
@@ -183,22 +207,28 @@ class Publisher(Router):
             else:
                 seq += 1
             ids.append(entry_id(ms, seq))
-        stream, maxlen = self.stream, relay.maxlen
         ttl = int(relay.ttl) if ended else UNFINISHED_TTL
+        lease, token = self.fence or ("", "")
+        args: list[str | int] = [relay.maxlen, max(1, ttl), token]
+        for id_, fields in zip(ids, batch, strict=True):
+            args.extend((id_, len(fields) * 2))
+            for item in fields.items():
+                args.extend(item)
+        keys = [self.stream, lease] if lease else [self.stream]
 
         async def send(client: Any) -> None:
-            pipe = client.pipeline(transaction=False)
-            for id_, fields in zip(ids, batch, strict=True):
-                pipe.xadd(stream, fields, id=id_, maxlen=maxlen, approximate=True)
-            pipe.expire(stream, max(1, ttl))
-            results = await pipe.execute(raise_on_error=False)
-            for result in results:
-                # A retried batch finds the entries its first attempt wrote: already done.
-                if isinstance(result, Exception) and _STALE_ID not in str(result):
-                    raise result
+            await relay.append_script(keys=keys, args=args, client=client)
 
         # Safe to retry: the ids are fixed, so nothing is appended twice.
-        await relay.redis.call(f"XADD {self.stream}", send)
+        try:
+            await relay.redis.call(f"XADD {self.stream}", send)
+        except RelayError as exc:
+            if "LEASE" in str(exc):
+                raise LeaseLost(
+                    f"stream {self.key!r} is now written by the job's new owner; "
+                    "this worker stops relaying"
+                ) from None
+            raise
         self._last = (ms, seq)
         self.last_id = ids[-1]
         self.published += len(batch)
@@ -240,6 +270,7 @@ class RedisRelay:
         self.prefix = prefix
         self.maxlen = maxlen
         self.ttl = ttl
+        self.append_script = self.redis.client.register_script(_APPEND)
 
     def __repr__(self) -> str:
         return f"RedisRelay({self.url!r}, prefix={self.prefix!r})"
@@ -258,11 +289,16 @@ class RedisRelay:
 
     # ------------------------------------------------------------- publish
 
-    def publisher(self, key: str) -> Publisher:
-        """A router that relays its handler's events to the stream `key`."""
+    def publisher(self, key: str, *, fence: tuple[str, str] | None = None) -> Publisher:
+        """A router that relays its handler's events to the stream `key`.
+
+        `fence=(lease_key, token)` (what workers use): every write checks that the
+        Redis key `lease_key` still holds `token`, so a worker that lost its job
+        cannot write into the stream of the worker that took it over.
+        """
         if not key:
             raise ValueError("a relay key is a non-empty string (a run, response or job id)")
-        return Publisher(self, key)
+        return Publisher(self, key, fence=fence)
 
     async def last_entry(self, key: str) -> tuple[int, int]:
         """The id of the stream's newest entry (`(0, 0)` for a stream that does not exist)."""

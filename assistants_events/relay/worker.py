@@ -26,6 +26,8 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import attrs
+
 from ..client import AssistantsClient
 from ..errors import APIError, AssistantsEventsError
 from ..handler import EventHandler
@@ -45,6 +47,16 @@ DRIVERS: dict[str, Callable[[JobContext], Awaitable[JobSummary]]] = {
     "responses": drive_responses,
 }
 """The job driver of each API (a table, so a third protocol is one more entry)."""
+
+
+@attrs.define
+class _Hand:
+    """A job in a worker's hands."""
+
+    job_id: str
+    token: str
+    task: asyncio.Task[None] = attrs.field(init=False)
+    leased: bool = False
 
 
 def load_handler(spec: str) -> type[EventHandler]:
@@ -90,7 +102,7 @@ class Worker:
         self.max_attempts = max_attempts
         self.store = JobStore(relay, lease_seconds=claim_idle)
         self.keys = relay.keys
-        self.jobs: dict[str, tuple[str, str, asyncio.Task[None]]] = {}  # entry -> job, token, task
+        self.jobs: dict[str, _Hand] = {}  # by queue entry id
         self.finished = 0
         self._stopping = asyncio.Event()
         self._claim_cursor = "0-0"
@@ -107,28 +119,40 @@ class Worker:
         heartbeat = asyncio.get_running_loop().create_task(self._heartbeat())
         try:
             last_claim = -self.claim_idle
+            outage = 0
             loop = asyncio.get_running_loop()
             while not self._stopping.is_set():
                 free = self.concurrency - len(self.jobs)
                 if free <= 0:
-                    tasks = [task for _, _, task in self.jobs.values()]
+                    tasks = [hand.task for hand in self.jobs.values()]
                     await asyncio.wait([*tasks, self._stop_task()], timeout=1.0,
                                        return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
                     continue
                 entries: list[tuple[str, dict[str, str]]] = []
-                if loop.time() - last_claim >= self.claim_idle / 4:
-                    last_claim = loop.time()
-                    entries = await self._claim(free)
-                if not entries:
-                    entries = await self._read(free)
+                try:
+                    if loop.time() - last_claim >= self.claim_idle / 4:
+                        last_claim = loop.time()
+                        entries = await self._claim(free)
+                    if not entries:
+                        entries = await self._read(free)
+                    outage = 0
+                except RelayError as exc:
+                    # Redis is down or restarting: jobs stay in the stream; wait and retry.
+                    outage = min(outage + 1, 6)
+                    log.warning("worker %s cannot read jobs: %s", self.name, exc)
+                    await asyncio.sleep(0.1 * 2**outage)
+                    if "NOGROUP" in str(exc):  # Redis came back empty: the group is gone
+                        with contextlib.suppress(RelayError):
+                            await self._ensure_group()
+                    continue
                 for entry, fields in entries:
                     self._start(entry, fields)
             if self.jobs:
-                await asyncio.wait([task for _, _, task in self.jobs.values()])
+                await asyncio.wait([hand.task for hand in self.jobs.values()])
         finally:
             heartbeat.cancel()
-            for _, _, task in list(self.jobs.values()):
-                task.cancel()
+            for hand in list(self.jobs.values()):
+                hand.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
 
@@ -140,7 +164,9 @@ class Worker:
 
         async def create(client: Any) -> None:
             try:
-                await client.xgroup_create(queue, group, id="0", mkstream=True)
+                await client.xgroup_create(
+                    queue, group, id="0", mkstream=True
+                )  # jobs queued before
             except Exception as exc:
                 if "BUSYGROUP" not in str(exc):
                     raise
@@ -174,30 +200,33 @@ class Worker:
         return list(answer[0][1]) if answer else []
 
     def _start(self, entry: str, fields: dict[str, str]) -> None:
-        job_id = fields.get("job", "")
-        token = f"{self.name}:{uuid.uuid4().hex[:8]}"
-        task = asyncio.get_running_loop().create_task(self._job(entry, job_id, token))
-        self.jobs[entry] = (job_id, token, task)
-        task.add_done_callback(lambda _: self.jobs.pop(entry, None))
+        hand = _Hand(fields.get("job", ""), f"{self.name}:{uuid.uuid4().hex[:8]}")
+        hand.task = asyncio.get_running_loop().create_task(self._job(entry, hand))
+        self.jobs[entry] = hand
+        hand.task.add_done_callback(lambda _: self.jobs.pop(entry, None))
 
     async def _heartbeat(self) -> None:
         while True:
-            await asyncio.sleep(self.claim_idle / 3)
-            for entry, (job_id, token, task) in list(self.jobs.items()):
-                try:
-                    held = await self.store.renew(job_id, token, entry, self.name)
-                except RelayError as exc:
-                    log.warning("worker %s cannot renew job %s: %s", self.name, job_id, exc)
+            await asyncio.sleep(self.claim_idle / 4)
+            for entry, hand in list(self.jobs.items()):
+                if not hand.leased or hand.task.done():
                     continue
-                if not held:
-                    log.warning("worker %s lost job %s to another worker", self.name, job_id)
-                    task.cancel()
+                try:
+                    held = await self.store.renew(hand.job_id, hand.token, entry, self.name)
+                except RelayError as exc:
+                    log.warning("worker %s cannot renew job %s: %s", self.name, hand.job_id, exc)
+                    continue
+                if not held and not hand.task.done():
+                    # Its writes are fenced already; stop driving (the run is left alone).
+                    log.warning("worker %s lost job %s to another worker", self.name, hand.job_id)
+                    hand.task.cancel()
 
-    async def _job(self, entry: str, job_id: str, token: str) -> None:
-        store = self.store
+    async def _job(self, entry: str, hand: _Hand) -> None:
+        store, job_id, token = self.store, hand.job_id, hand.token
         try:
             if not job_id or not await store.acquire(job_id, token):
                 return  # another worker drives it: its heartbeat takes the entry back
+            hand.leased = True
             if await store.summary(job_id) is not None:
                 await store.ack(entry)  # finished, but the ack was lost: nothing to do
                 return
@@ -222,7 +251,10 @@ class Worker:
             summary = await self._drive(ctx)
             if await store.finish(summary, token, entry):
                 self.finished += 1
-                log.info("job %s %s", job_id, summary.status)
+                if summary.error:
+                    log.warning("job %s %s: %s", job_id, summary.status, summary.error)
+                else:
+                    log.info("job %s %s", job_id, summary.status)
             else:
                 log.warning("job %s finished here but another worker owns it now", job_id)
         except LeaseLost as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import assistants_events as ae
 
 
@@ -18,3 +20,13 @@ def job_params(assistant_id: str, n: int) -> dict[str, object]:
     """An Assistants job whose run calls get_weather once, then answers."""
     text = f'get_weather {{"city": "City{n}"}}'
     return {"assistant_id": assistant_id, "messages": [{"role": "user", "content": text}]}
+
+
+class SlowWeatherBot(WeatherBot):
+    """A tool that takes a moment, so a killed worker dies with jobs in hand."""
+
+    @ae.tool
+    async def get_weather(self, city: str) -> str:
+        """The weather in a city, slowly."""
+        await asyncio.sleep(0.1)
+        return f"sunny in {city}"
