@@ -80,9 +80,13 @@ async def drive_assistants(ctx: JobContext) -> JobSummary:
     handler = ctx.handler_factory()
     runs = _RunRecorder(ctx)
 
-    relayed = await ctx.relayed()
+    relayed, end = await ctx.history()
     for event in relayed:  # the followers' view so far: the handler starts from it
         await handler.dispatch(event)
+    if end is not None:  # the previous attempt ended the stream, then died
+        if "error" in end:
+            return ctx.summary("error", error=end["error"], text=handler.result.text)
+        return _Driver(ctx, handler, "", None).summary(handler.result)
     handler.include_router(runs)
     ctx.attach(handler)
     last_relayed = relayed[-1].name if relayed else None
@@ -103,6 +107,13 @@ async def drive_assistants(ctx: JobContext) -> JobSummary:
             try:
                 stream = await client.stream_run(thread_id, assistant_id, **params)
                 result = await driver.consume(stream)
+            except e.BadRequestError as exc:
+                if "active run" not in str(exc):
+                    raise
+                # A worker that lost this job started the run after all: take that one.
+                log.info("job %s: the thread's run was started meanwhile; resuming it",
+                         ctx.job_id)  # fmt: skip
+                result = await driver.resync(runs.run_id or await _newest_run(client, thread_id))
             except _BROKEN as exc:
                 log.info("job %s: the run's stream broke (%s); resuming from the server",
                          ctx.job_id, type(exc).__name__)  # fmt: skip
@@ -145,6 +156,11 @@ async def _started_run(ctx: JobContext, client: Any, thread_id: str) -> str | No
         await ctx.remember(before_run=newest)
         return None
     return newest if newest and newest != ctx.record["before_run"] else None
+
+
+async def _newest_run(client: Any, thread_id: str) -> str | None:
+    page = await client.list_runs(thread_id, limit=1, order="desc")
+    return page.data[0].id if page.data else None
 
 
 class _RunRecorder(Router):
@@ -223,7 +239,7 @@ class _Driver:
             usage=attrs.asdict(usage) if usage is not None else None,
             error=run.last_error.message if run.last_error else None,
             object_id=run.id,
-            thread_id=self.thread_id,
+            thread_id=self.thread_id or run.thread_id,
         )
 
     async def cancel(self, run_id: str | None) -> None:
@@ -252,14 +268,20 @@ class _Driver:
         lifecycle = self.handler.lifecycle
         out: list[tuple[str, dict[str, Any]]] = []
 
-        def bring(kind: str, prefix: str, obj: dict[str, Any], table: Any,
-                  upto: str | None = None) -> None:  # fmt: skip
-            current = lifecycle.status(kind, obj["id"])
+        planned: dict[tuple[str, str], str] = {}  # statuses the catch-up events will set
+
+        def bring(
+            kind: str, prefix: str, obj: dict[str, Any], table: Any, upto: str | None = None
+        ) -> None:
+            key = (kind, obj["id"])
+            current = planned.get(key) or lifecycle.status(kind, obj["id"])
             if current is None:
                 current = "queued" if kind == "run" else "in_progress"
                 out.append((f"{prefix}.created", {**obj, "status": current}))
             for status in _path(table, current, upto or obj["status"]):
                 out.append((f"{prefix}.{status}", {**obj, "status": status}))
+                current = status
+            planned[key] = current
 
         # The run moves up to just before its current status, its steps and messages
         # catch up, then the run takes its status: the order a live stream has.

@@ -48,22 +48,19 @@ class JobContext:
 
     async def check_lease(self) -> None:
         """Raise `LeaseLost` unless this attempt still holds the job's lease."""
-        if not await self.store.acquire(self.job_id, self.token):
+        if not await self.store.holds(self.job_id, self.token):
             raise LeaseLost(f"job {self.job_id!r} was taken over by another worker")
 
-    async def relayed(self) -> list[Event]:
-        """The events already relayed for this job (a previous attempt's), in order."""
+    async def history(self) -> tuple[list[Event], Mapping[str, str] | None]:
+        """The events already relayed for this job (by earlier attempts), and its end marker."""
         entries = await self.relay.entries(self.job_id)
-        return [
+        events = [
             Event(fields.get("e", "message"), fields.get("d", ""), id=id_)
             for id_, fields in entries
             if "end" not in fields
         ]
-
-    async def ended(self) -> Mapping[str, str] | None:
-        """The end marker's fields if the job's stream already ended."""
-        entries = await self.relay.entries(self.job_id)
-        return entries[-1][1] if entries and "end" in entries[-1][1] else None
+        end = entries[-1][1] if entries and "end" in entries[-1][1] else None
+        return events, end
 
     def attach(self, handler: EventHandler) -> Publisher:
         """Include the job's publisher in the handler: from now on its events are relayed."""

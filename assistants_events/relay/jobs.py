@@ -194,6 +194,15 @@ class JobStore:
 
         return bool(await self.relay.redis.call("GET lease", holder) == token)
 
+    async def holds(self, job_id: str, token: str) -> bool:
+        """Whether `token` holds the job's lease now (never takes it)."""
+        key = self.keys.lease(job_id)
+
+        async def run(client: Any) -> Any:
+            return await client.get(key)
+
+        return bool(await self.relay.redis.call("GET lease", run) == token)
+
     async def renew(self, job_id: str, token: str, entry: str, consumer: str) -> bool:
         """Extend the lease and reset the queue entry's idle time; False if the lease is lost."""
         keys = [self.keys.lease(job_id), self.keys.queue]

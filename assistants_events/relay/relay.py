@@ -51,7 +51,16 @@ _APPEND = """
 if KEYS[2] and redis.call('GET', KEYS[2]) ~= ARGV[3] then
   return redis.error_reply('LEASE the lease is held by another writer')
 end
-local i = 4
+local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+if top then
+  for j = 1, #top[2], 2 do
+    if top[2][j] == 'end' then
+      if top[1] == ARGV[4] then return 1 end  -- a retry of the batch that ended it
+      return redis.error_reply('ENDED the stream has ended')
+    end
+  end
+end
+local i = 5
 while i <= #ARGV do
   local n = tonumber(ARGV[i + 1])
   local fields = {}
@@ -209,7 +218,7 @@ class Publisher(Router):
             ids.append(entry_id(ms, seq))
         ttl = int(relay.ttl) if ended else UNFINISHED_TTL
         lease, token = self.fence or ("", "")
-        args: list[str | int] = [relay.maxlen, max(1, ttl), token]
+        args: list[str | int] = [relay.maxlen, max(1, ttl), token, ids[-1]]
         for id_, fields in zip(ids, batch, strict=True):
             args.extend((id_, len(fields) * 2))
             for item in fields.items():
@@ -223,6 +232,11 @@ class Publisher(Router):
         try:
             await relay.redis.call(f"XADD {self.stream}", send)
         except RelayError as exc:
+            if "ENDED" in str(exc):
+                raise RelayError(
+                    f"stream {self.key!r} already has its end marker: nothing more is relayed "
+                    "to it (use a new key)"
+                ) from None
             if "LEASE" in str(exc):
                 raise LeaseLost(
                     f"stream {self.key!r} is now written by the job's new owner; "

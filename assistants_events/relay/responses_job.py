@@ -79,9 +79,13 @@ async def drive_responses(ctx: JobContext) -> JobSummary:
                                           "(ae.respond); upgrade it")  # fmt: skip
     handler = ctx.handler_factory()
     recorder = _ResponseRecorder(ctx)
-    relayed = await ctx.relayed()
+    relayed, end = await ctx.history()
     for event in relayed:
         await handler.dispatch(event)
+    if end is not None:  # the previous attempt ended the stream, then died
+        if "error" in end:
+            return ctx.summary("error", error=end["error"], text=handler.result.text)
+        return _summary(ctx, handler.result)
     handler.include_router(recorder)
     ctx.attach(handler)
     response_id = ctx.record.get("response_id")

@@ -158,8 +158,9 @@ def test_each_call_id_is_answered_exactly_once_on_the_server(outcome: Outcome) -
 
 def test_no_run_is_left_alive_and_none_was_started_twice(outcome: Outcome) -> None:
     runs = outcome.server["runs"]
-    assert len(runs) == JOBS
-    assert {run["status"] for run in runs.values()} == {"completed"}
+    statuses = {run_id: run["status"] for run_id, run in runs.items()}
+    assert len(runs) == JOBS, statuses
+    assert set(statuses.values()) == {"completed"}, statuses
     assert outcome.server["cancelled"] == []
 
 
@@ -184,7 +185,7 @@ async def _reconsume(entries: list[tuple[str, dict[str, str]]]) -> tuple[ae.Stre
 def test_no_event_is_missing_or_repeated_in_any_job_stream(outcome: Outcome) -> None:
     for job_id in outcome.job_ids:
         entries = outcome.streams[job_id]
-        assert "end" in entries[-1][1] and "error" not in entries[-1][1]
+        assert "end" in entries[-1][1] and "error" not in entries[-1][1], entries[-1]
         result, handler = asyncio.run(_reconsume(entries))
         assert result.done and result.run is not None and result.run.status == "completed"
         assert result.text == outcome.summaries[job_id].text
@@ -193,5 +194,5 @@ def test_no_event_is_missing_or_repeated_in_any_job_stream(outcome: Outcome) -> 
             final = "".join(p.text.value for p in message.content if p.type == "text")
             assert final.startswith(handler.text.get(message.id, "")), job_id
         names = [fields.get("e") for _, fields in entries]
-        assert names.count("thread.run.completed") == 1
-        assert names.count("thread.run.requires_action") == 1
+        assert names.count("thread.run.completed") == 1, names
+        assert names.count("thread.run.requires_action") == 1, names
