@@ -1,4 +1,8 @@
-"""assistants-events: an asyncio framework for the OpenAI Assistants API's streaming events.
+"""assistants-events: an asyncio framework for OpenAI-style assistant streams.
+
+Two protocols, one handler model: the Assistants protocol (threads / runs / steps /
+messages) and the Responses protocol; see `assistants_events.assistants` and
+`assistants_events.responses`.
 
 ```python
 import assistants_events as ae
@@ -12,10 +16,29 @@ class Bot(ae.EventHandler):
 
 from __future__ import annotations
 
-from . import models, names
-from .accumulate import StreamResult
+from . import assistants
+from .assistants import models, names
+from .assistants.lifecycle import (
+    MESSAGE_TRANSITIONS,
+    RUN_TRANSITIONS,
+    STEP_TRANSITIONS,
+    TERMINAL,
+    Lifecycle,
+)
+from .assistants.models import (
+    Assistant,
+    Message,
+    MessageDelta,
+    Run,
+    RunStep,
+    RunStepDelta,
+    Thread,
+    Usage,
+)
+from .assistants.names import *  # noqa: F403 - the event-name constants
+from .assistants.runner import ToolOutputError, run, run_new_thread
 from .client import AssistantsClient, Page, RunStream
-from .dispatch import Router, on
+from .dispatch import Router, UnknownEventWarning, on
 from .errors import (
     APIConnectionError,
     APIError,
@@ -25,6 +48,7 @@ from .errors import (
     BadRequestError,
     ConfigurationError,
     ConflictError,
+    ErrorObject,
     EventDecodeError,
     EventTooLarge,
     HandlerError,
@@ -43,31 +67,14 @@ from .errors import (
     ToolDefinitionError,
     UnprocessableEntityError,
 )
-from .events import Event
+from .events import Event, EventType
 from .handler import EventHandler
-from .lifecycle import (
-    MESSAGE_TRANSITIONS,
-    RUN_TRANSITIONS,
-    STEP_TRANSITIONS,
-    TERMINAL,
-    Lifecycle,
-    Violation,
-)
-from .models import (
-    Assistant,
-    ErrorObject,
-    Message,
-    MessageDelta,
-    Run,
-    RunStep,
-    RunStepDelta,
-    Thread,
-    Usage,
-)
-from .names import *  # noqa: F403 - the event-name constants
-from .runner import ToolOutputError, run, run_new_thread
+from .lifecycle import Policy, Quirk, Violation
+from .protocol import Protocol, StreamState
+from .result import StreamResult
 from .sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder, parse_sse
-from .tools import ToolCallRequest, ToolOutput, ToolSpec, tool
+from .tool_calls import ToolCallRequest, ToolOutput
+from .tool_schema import ToolSpec, tool
 from .usage import BudgetExceeded, UsageTracker
 
 __version__ = "0.1.0"
@@ -131,6 +138,13 @@ __all__ = [
     "ToolSpec",
     "Usage",
     "Violation",
+    "Quirk",
+    "Policy",
+    "Protocol",
+    "StreamState",
+    "EventType",
+    "UnknownEventWarning",
+    "assistants",
     "models",
     "names",
     "on",

@@ -15,14 +15,14 @@ import collections
 import contextlib
 import importlib
 import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 
 import anyio
 
-from . import names
+from .assistants import names
 from .client import AssistantsClient
 from .dispatch import on
 from .errors import AssistantsEventsError, IncompleteStream, InvalidTransition
@@ -33,42 +33,27 @@ from .sse import SSEDecoder
 
 __all__ = ["main"]
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
 
 class CLIError(Exception):
     """A user mistake on the command line: printed without a traceback, exit 2."""
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """`--help` shows each option's default, unless it has none (None) or is a flag."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
 # ------------------------------------------------------------------------ demo
 
 
-def load_example(name: str) -> ModuleType:
-    """Import `examples/NAME.py` from the source checkout."""
-    path = EXAMPLES / f"{name}.py"
-    if not path.is_file():
-        raise CLIError(
-            f"{path} not found: the demo runs from a source checkout of assistants-events"
-        )
-    spec = importlib.util.spec_from_file_location(f"assistants_events_examples.{name}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 async def _demo(args: argparse.Namespace) -> int:
-    argv = []
-    if args.base_url:
-        argv += ["--base-url", args.base_url]
-    if args.api_key:
-        argv += ["--api-key", args.api_key]
-    if args.prompt:
-        argv += ["--prompt", args.prompt]
-    if args.no_color:
-        argv.append("--no-color")
-    result: int = await load_example("weather_bot").main(argv)
-    return result
+    from . import demo
+
+    return await demo.run(args)
 
 
 # ---------------------------------------------------------------------- replay
@@ -96,19 +81,31 @@ class TextPrinter(EventHandler):
         self._write("\n")
 
 
+def _importable(folder: str) -> None:
+    # A console script's sys.path[0] is its bin folder, not the working directory
+    # (`python -m` puts the latter first): put it there so `--handler mod:Class`
+    # finds mod.py, and the modules mod.py imports, where the user stands.
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+
+
 def load_handler(path: str) -> EventHandler:
-    """Instantiate `module:Class` (module importable, or a .py file path)."""
+    """Instantiate `module:Class`: a module importable from the current directory
+    (or installed), or a .py file path, whose folder then becomes importable too."""
     module_name, sep, class_name = path.partition(":")
     if not sep or not module_name or not class_name:
         raise CLIError(f"--handler takes module:Class, got {path!r}")
     try:
         if module_name.endswith(".py"):
-            spec = importlib.util.spec_from_file_location(Path(module_name).stem, module_name)
-            if spec is None or spec.loader is None or not Path(module_name).is_file():
+            file = Path(module_name)
+            spec = importlib.util.spec_from_file_location(file.stem, file)
+            if spec is None or spec.loader is None or not file.is_file():
                 raise CLIError(f"no such file: {module_name}")
+            _importable(str(file.resolve().parent))
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
         else:
+            _importable(os.getcwd())
             module = importlib.import_module(module_name)
     except ImportError as exc:
         raise CLIError(f"cannot import {module_name!r}: {exc}") from None
@@ -176,8 +173,9 @@ async def check_stream(body: bytes) -> tuple[list[str], collections.Counter[str]
         if line.strip() == b"":
             first_line = number + 1
     decoder.close()
-    with contextlib.suppress(IncompleteStream):
-        checker.lifecycle.finish(checker.result.done)
+    if checker.state is not None:
+        with contextlib.suppress(IncompleteStream):
+            checker.state.end()
     return problems, counts
 
 
@@ -199,24 +197,36 @@ async def _record(args: argparse.Namespace) -> int:
     from .testing import MockAssistantsServer
 
     target = Path(args.file)
-    async with contextlib.AsyncExitStack() as stack:
-        base_url, api_key = args.base_url, args.api_key
-        if base_url is None:
-            server = await stack.enter_async_context(MockAssistantsServer())
-            base_url, api_key = server.url, api_key or "mock-key"
-        chunks: list[bytes] = []
-        client = await stack.enter_async_context(
-            AssistantsClient(api_key, base_url, stream_recorder=chunks.append)
-        )
-        assistant_id = args.assistant_id
-        if assistant_id is None:
-            assistant_id = (await client.create_assistant(args.model, name="recorder")).id
-        handler = TextPrinter()
-        await handler.run(
-            client, assistant_id=assistant_id, messages=[{"role": "user", "content": args.prompt}]
-        )
-        await anyio.Path(target).write_bytes(b"".join(chunks))
-    print(f"saved {sum(map(len, chunks))} bytes to {target}", file=sys.stderr)
+    handler = load_handler(args.handler) if args.handler else TextPrinter()
+    chunks: list[bytes] = []
+    finished = False
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            base_url, api_key = args.base_url, args.api_key
+            if base_url is None:
+                server = await stack.enter_async_context(MockAssistantsServer())
+                base_url, api_key = server.url, api_key or "mock-key"
+            client = await stack.enter_async_context(
+                AssistantsClient(api_key, base_url, stream_recorder=chunks.append)
+            )
+            assistant_id = args.assistant_id
+            if assistant_id is None:
+                assistant = await client.create_assistant(
+                    args.model, name="recorder", tools=handler.tool_definitions()
+                )
+                assistant_id = assistant.id
+            await handler.run(
+                client, assistant_id=assistant_id,
+                messages=[{"role": "user", "content": args.prompt}],
+            )  # fmt: skip
+        finished = True
+    finally:
+        # The run that failed is the one worth keeping: save what arrived whatever happened
+        # (but never replace a file with nothing because the first request failed).
+        if chunks or finished:
+            with anyio.CancelScope(shield=True):
+                await anyio.Path(target).write_bytes(b"".join(chunks))
+            print(f"saved {sum(map(len, chunks))} bytes to {target}", file=sys.stderr)
     return 0
 
 
@@ -237,42 +247,66 @@ async def _mock_server(args: argparse.Namespace) -> int:
 
 def _server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", help="a real server to use instead of the embedded mock")
-    parser.add_argument("--api-key", help="API key for --base-url (default $OPENAI_API_KEY)")
+    parser.add_argument("--api-key", help="API key for --base-url (default: $OPENAI_API_KEY)")
+
+
+def _command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str,
+             description: str) -> argparse.ArgumentParser:  # fmt: skip
+    return sub.add_parser(name, help=summary, description=f"{summary[0].upper()}{summary[1:]}. "
+                          f"{description}", formatter_class=HelpFormatter)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the command."""
+    from . import demo as weather_demo
+
     parser = argparse.ArgumentParser(
-        prog="assistants-events", description="OpenAI Assistants streaming events, offline or live."
+        prog="assistants-events",
+        description="OpenAI Assistants streaming events, offline or live.",
+        formatter_class=HelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="run the weather bot against an embedded mock server")
-    _server_options(demo)
-    demo.add_argument("--prompt", help="what to ask")
-    demo.add_argument("--no-color", action="store_true", help="never colour the output")
+    demo = _command(sub, "demo", "run the weather bot against an embedded mock server",
+                    "The bot streams its answer and calls its get_weather tool; with --base-url "
+                    "and --api-key it runs against a real Assistants API instead.")  # fmt: skip
+    weather_demo.add_arguments(demo)
     demo.set_defaults(run=_demo)
 
-    replay = sub.add_parser("replay", help="feed a recorded SSE stream to a handler")
+    replay = _command(sub, "replay", "feed a recorded SSE stream to a handler",
+                      "Without --handler the assistant's text is printed. The handler is "
+                      "imported from the current directory (or a .py path) and created "
+                      "with no arguments.")  # fmt: skip
     replay.add_argument("file", help="raw SSE bytes (several streams may follow each other)")
-    replay.add_argument("--handler", help="module:Class of an EventHandler (default: print text)")
+    replay.add_argument("--handler", metavar="MODULE:CLASS",
+                        help="an EventHandler subclass (default: print the text)")  # fmt: skip
     replay.set_defaults(run=_replay)
 
-    check = sub.add_parser("check", help="validate a recorded stream against the lifecycle")
+    check = _command(sub, "check", "validate a recorded stream against the lifecycle",
+                     "Lists the event counts, then every invalid transition with its event "
+                     "index and line; exits 1 when there is one.")  # fmt: skip
     check.add_argument("file", help="raw SSE bytes")
     check.set_defaults(run=_check)
 
-    record = sub.add_parser("record", help="run a prompt and save the raw SSE stream")
+    record = _command(sub, "record", "run a prompt and save the raw SSE stream",
+                      "Every stream of the run is saved, tool-output rounds included, and "
+                      "also when the run fails: what arrived until then. With --handler its "
+                      "tools are declared on the created assistant and answered.")  # fmt: skip
     record.add_argument("file", help="where to save the stream")
     record.add_argument("--prompt", default="Hello, assistant!", help="the user message")
     _server_options(record)
     record.add_argument("--assistant-id", help="an existing assistant (default: create one)")
     record.add_argument("--model", default="gpt-4o", help="model of the created assistant")
+    record.add_argument("--handler", metavar="MODULE:CLASS",
+                        help="an EventHandler subclass whose tools answer the run "
+                        "(default: print the text)")  # fmt: skip
     record.set_defaults(run=_record)
 
-    mock = sub.add_parser("mock-server", help="serve the mock Assistants API")
-    mock.add_argument("--host", default="127.0.0.1")
-    mock.add_argument("--port", type=int, default=8765)
+    mock = _command(sub, "mock-server", "serve the mock Assistants API",
+                    "Any API key is accepted; the default model echoes, or calls the tool "
+                    "named in the message ('get_weather {\"city\": \"Oslo\"}').")  # fmt: skip
+    mock.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    mock.add_argument("--port", type=int, default=8765, help="port to listen on")
     mock.set_defaults(run=_mock_server)
     return parser
 

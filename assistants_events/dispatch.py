@@ -3,27 +3,68 @@
 `@on(...)` only marks a function (it is returned unchanged); `EventHandler`
 collects the marks of its class once, and `Router` registers module-level
 functions.  The list of callables for an event name is computed once per handler
-and name, with each callable's sync/async nature and signature inspected then,
-never per event.
+and name, with each callable's sync/async nature and signature inspected when it
+is registered, never per event.
+
+Patterns are segment-aware: `*` stands for one dot-separated segment
+(`thread.run.*` matches `thread.run.completed`, not `thread.run.step.created`),
+`**` for any number of them (`thread.run.**`), `?` for one character of a segment;
+a lone `*` matches every event.  A name that is neither a pattern nor known to any
+protocol draws an `UnknownEventWarning` when it is subscribed: it is usually a typo.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import inspect
+import re
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import attrs
 
+from .callables import is_async_callable
 from .errors import RouterError
+from .events import known_event_names
+from .tool_schema import make_tool
 
-__all__ = ["Call", "Router", "Subscription", "matches", "on"]
+__all__ = [
+    "Call",
+    "Router",
+    "Subscription",
+    "UnknownEventWarning",
+    "is_async_callable",
+    "matches",
+    "on",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 MARK = "__assistants_events_patterns__"
-_WILDCARDS = frozenset("*?[")
+_WILDCARDS = frozenset("*?")
+# Names no protocol registers but servers send: subscribing to them is no typo.
+_TOLERATED = frozenset({"keepalive", "message"})
+
+
+class UnknownEventWarning(UserWarning):
+    """A subscription names an event no protocol knows and is no pattern: likely a typo."""
+
+
+def warn_if_unknown(patterns: tuple[str, ...], where: str, stacklevel: int = 3) -> None:
+    """Warn about subscribed names that are neither patterns nor known event names."""
+    known = known_event_names()
+    if not known:  # no protocol registered yet: nothing to compare with
+        return
+    for pattern in patterns:
+        if _WILDCARDS.isdisjoint(pattern) and pattern not in known and pattern not in _TOLERATED:
+            warnings.warn(
+                f"{where} subscribes to {pattern!r}, which no protocol sends; check the "
+                "spelling (e.g. 'thread.message.delta', 'response.output_text.delta') or "
+                "use a pattern such as 'thread.run.*'",
+                UnknownEventWarning,
+                stacklevel=stacklevel,
+            )
 
 
 def _check_patterns(patterns: tuple[str, ...]) -> tuple[str, ...]:
@@ -36,18 +77,36 @@ def _check_patterns(patterns: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def matches(pattern: str, name: str) -> bool:
-    """Whether an event name matches an exact name or an fnmatch-style pattern."""
+    """Whether an event name matches an exact name or a segment-aware pattern."""
     if _WILDCARDS.isdisjoint(pattern):
         return pattern == name
-    return fnmatch.fnmatchcase(name, pattern)
+    return _compiled(pattern)(name) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> Callable[[str], re.Match[str] | None]:
+    if pattern == "*":
+        return re.compile(r".*", re.S).fullmatch
+    pieces = []
+    for token in re.split(r"(\*\*|\*|\?)", pattern):
+        if token == "**":
+            pieces.append(r".*")
+        elif token == "*":
+            pieces.append(r"[^.]*")
+        elif token == "?":
+            pieces.append(r"[^.]")
+        else:
+            pieces.append(re.escape(token))
+    return re.compile("".join(pieces), re.S).fullmatch
 
 
 def on(*patterns: str) -> Callable[[F], F]:
     """Subscribe an `EventHandler` method to events by exact name or wildcard.
 
     `@on("thread.message.delta")`, `@on("thread.run.failed", "thread.run.expired")`,
-    `@on("thread.run.step.*")`, `@on("*")`.  The method receives the `Event`; it may
-    be `async def` or a plain function (run inline: keep it quick).
+    `@on("thread.run.step.*")`, `@on("response.**")`, `@on("*")` (every event).  The
+    method receives the `Event`; it may be `async def` or a plain function (run
+    inline: keep it quick).
     """
     checked = _check_patterns(patterns)
 
@@ -58,15 +117,6 @@ def on(*patterns: str) -> Callable[[F], F]:
         return fn
 
     return mark
-
-
-def is_async_callable(fn: Any) -> bool:
-    """Whether calling `fn` returns an awaitable that must be awaited."""
-    while hasattr(fn, "func") and not inspect.isfunction(fn):  # functools.partial
-        fn = fn.func
-    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
-        getattr(fn, "__call__", None)  # noqa: B004 - async callable objects
-    )
 
 
 @attrs.frozen
@@ -122,6 +172,13 @@ class Router:
         self._children: list[Router] = []
         self.parent: Router | None = None
         self.tools: dict[str, Any] = {}
+        self.version = 0  # bumped on every change in this tree: handlers rebuild their tables
+
+    def _changed(self) -> None:
+        router: Router | None = self
+        while router is not None:
+            router.version += 1
+            router = router.parent
 
     def __repr__(self) -> str:
         return f"<Router {self.name!r}>"
@@ -133,22 +190,24 @@ class Router:
         def register(fn: F) -> F:
             if not callable(fn):
                 raise TypeError(f"router.on(...) decorates a function, not {fn!r}")
+            warn_if_unknown(checked, repr(self))
             self._subscriptions.append(
                 Subscription(checked, fn, is_async_callable(fn), _positional_count(fn) >= 2)
             )
+            self._changed()
             return fn
 
         return register
 
     def tool(self, fn: Any = None, /, **options: Any) -> Any:
         """Declare a module-level function as a tool (see `ae.tool`)."""
-        from .tools import make_tool  # tools sit beside dispatch, not under it
 
         def register(func: Any) -> Any:
             spec = make_tool(func, bound=False, **options)
             if spec.name in self.tools:
                 raise RouterError(f"{self!r} already has a tool named {spec.name!r}")
             self.tools[spec.name] = spec
+            self._changed()
             return func
 
         return register(fn) if fn is not None else register
@@ -167,6 +226,7 @@ class Router:
             raise RouterError(f"including {router!r} into {self!r} would make a cycle")
         router.parent = self
         self._children.append(router)
+        self._changed()
         return router
 
     def walk(self) -> Iterator[Router]:

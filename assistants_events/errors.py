@@ -6,10 +6,38 @@ it applies) and what to do about it. Catch `AssistantsEventsError` to catch them
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .models import ErrorObject
+import attrs
+
+
+@attrs.frozen
+class ErrorObject:
+    """The payload of an `error` stream event (either protocol) or an API error body."""
+
+    message: str | None = None
+    type: str | None = None
+    code: str | None = None
+    param: str | None = None
+
+    @classmethod
+    def from_json(cls, payload: Any, raw: str = "") -> ErrorObject:
+        """Read an error payload leniently: flat, or nested as `{"error": {...}}`.
+
+        An error report must never fail to decode: odd fields become `None` and a
+        payload that is not an object becomes the message.
+        """
+        if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
+            payload = payload["error"]
+        if not isinstance(payload, dict):
+            return cls(message=raw or None)
+
+        def text(key: str) -> str | None:
+            value = payload.get(key)
+            return value if isinstance(value, str) else None
+
+        return cls(text("message") or (None if text("code") else raw or None),
+                   text("type"), text("code"), text("param"))  # fmt: skip
 
 
 class AssistantsEventsError(Exception):

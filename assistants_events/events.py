@@ -1,42 +1,84 @@
-"""Typed stream events: a name, the raw data, and the data decoded on first read.
+"""Stream events: a name, the raw data, and the data decoded on first read.
 
 An `Event` is built for every server-sent event, but its JSON is parsed only when
 someone reads it (a handler, the lifecycle, the accumulator) and structured into
-an attrs model only when `event.data` is read: a delta nobody looks at costs
+a typed model only when `event.data` is read: a delta nobody looks at costs
 almost nothing beyond its framing.
+
+This module knows no protocol.  Each protocol package registers an `EventType`
+per event name it knows (`register_event_types`): how to structure the data, and
+where a text delta or an object id lives.  Names nobody registered are kept and
+dispatched with their JSON as `data`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from . import jsonlib, names
-from . import models as m
-from .convert import fast_message_delta, fast_step_delta, structure
-from .errors import EventDecodeError
+from . import jsonlib
+from .errors import ErrorObject, EventDecodeError
 
 if TYPE_CHECKING:
     from .sse import ServerSentEvent
 
-__all__ = ["Event", "SnapshotSource", "model_for", "require_id"]
+__all__ = [
+    "Event",
+    "EventType",
+    "SnapshotSource",
+    "event_type",
+    "known_event_names",
+    "register_event_types",
+    "require_id",
+]
 
 _UNSET: Any = object()
 
-_MODELS: dict[str, type[Any]] = {names.THREAD_CREATED: m.Thread}
-_MODELS.update(dict.fromkeys(names.RUN_EVENTS, m.Run))
-_MODELS.update(dict.fromkeys(names.STEP_EVENTS, m.RunStep))
-_MODELS.update(dict.fromkeys(names.MESSAGE_EVENTS, m.Message))
-_MODELS[names.STEP_DELTA] = m.RunStepDelta
-_MODELS[names.MESSAGE_DELTA] = m.MessageDelta
-_MODELS[names.ERROR] = m.ErrorObject
-_FAST: dict[str, Any] = {names.MESSAGE_DELTA: fast_message_delta, names.STEP_DELTA: fast_step_delta}
+
+def _json_id(payload: Any) -> str | None:
+    value = payload.get("id") if isinstance(payload, dict) else None
+    return value if isinstance(value, str) else None
 
 
-def model_for(name: str) -> type[Any] | None:
-    """The model class an event's data is structured into (`None` for done/unknown)."""
-    return _MODELS.get(name)
+@attrs.frozen
+class EventType:
+    """How the core reads the events of one name.
+
+    `decode` turns the decoded JSON into the typed model `event.data` returns (`None`:
+    the JSON itself); `text_delta` finds the text a delta adds; `object_id` the id of
+    what the event is about; `delta` marks the small, frequent events decoded without
+    the big-integer guard (see `jsonlib`); `json` is False for data that is not JSON
+    (Assistants' `done`, whose data is `[DONE]`).
+    """
+
+    decode: Callable[[Any], Any] | None = None
+    text_delta: Callable[[Any], str | None] | None = None
+    object_id: Callable[[Any], str | None] = _json_id
+    delta: bool = False
+    json: bool = True
+
+
+_TYPES: dict[str, EventType] = {
+    "error": EventType(decode=ErrorObject.from_json),
+}
+_PLAIN = EventType()
+
+
+def register_event_types(types: Mapping[str, EventType]) -> None:
+    """Teach the core a protocol's event names (called once, by the protocol package)."""
+    _TYPES.update(types)
+
+
+def event_type(name: str) -> EventType | None:
+    """The registered `EventType` of an event name, or None for a name nobody knows."""
+    return _TYPES.get(name)
+
+
+def known_event_names() -> frozenset[str]:
+    """Every event name some protocol registered."""
+    return frozenset(_TYPES)
 
 
 class SnapshotSource(Protocol):
@@ -47,28 +89,28 @@ class SnapshotSource(Protocol):
 
 @attrs.frozen(eq=False, init=False)
 class Event:
-    """One Assistants stream event.
+    """One stream event, of either protocol.
 
-    `name` is the event name (`thread.message.delta`, `error`, `done`, or anything
-    newer), `raw` the undecoded data string.  `data` is the typed model (`Run`,
-    `RunStep`, `RunStepDelta`, `Message`, `MessageDelta`, `Thread`, `ErrorObject`),
-    `None` for `done`, and the decoded JSON for an event name this library does
-    not know.  Delta events also carry `snapshot`: the accumulated object after
+    `name` is the event name (`thread.message.delta`, `response.output_text.delta`,
+    `error`, or anything newer), `raw` the undecoded data string, `id` the SSE `id:`
+    field (a relay's stream entry id) or None.  `data` is the typed model for the
+    event name (see each protocol's models), `None` for Assistants' `done`, and the
+    decoded JSON for an event name this library does not know.  Item- and
+    object-level delta events also carry `snapshot`: the accumulated object after
     this delta.
     """
 
     name: str
     raw: str
     id: str | None
-    """The SSE `id:` field of this event (a relay's stream entry id), if it had one."""
-    # Lazy slots, left unset until first needed: an event costs two attribute writes.
+    # Lazy slots, left unset until first needed: an event costs a few attribute writes.
     _json: Any = attrs.field(init=False, repr=False)
     _data: Any = attrs.field(init=False, repr=False)
     _source: SnapshotSource = attrs.field(init=False, repr=False)
     _version: int = attrs.field(init=False, repr=False)
     _snapshot: Any = attrs.field(init=False, repr=False)
 
-    def __init__(self, name: str, raw: str, *, id: str | None = None, _json: Any = _UNSET) -> None:
+    def __init__(self, name: str, raw: str, id: str | None = None, *, _json: Any = _UNSET) -> None:
         # Slot descriptors directly: one event is built per server-sent event.
         _set_name(self, name)
         _set_raw(self, raw)
@@ -79,7 +121,7 @@ class Event:
     @classmethod
     def from_sse(cls, sse: ServerSentEvent) -> Event:
         """The event carried by one server-sent event."""
-        return cls(sse.event, sse.data, id=sse.id)
+        return cls(sse.event, sse.data, sse.id)
 
     @property
     def json(self) -> Any:
@@ -95,36 +137,41 @@ class Event:
         """The data as a typed model (see the class docstring)."""
         value = self._data
         if value is _UNSET:
-            value = self._structure()
+            kind = _TYPES.get(self.name)
+            payload = self.json
+            value = payload if kind is None or kind.decode is None else kind.decode(payload)
             _set_data(self, value)
         return value
 
     @property
     def object_id(self) -> str | None:
-        """The `id` of the run, step, message or thread this event is about."""
+        """The id of the run, step, message, response or item this event is about."""
+        kind = _TYPES.get(self.name, _PLAIN)
+        return kind.object_id(self.json)
+
+    @property
+    def sequence_number(self) -> int | None:
+        """The event's `sequence_number` (Responses streams since mid-2025), else None."""
         payload = self.json
-        if isinstance(payload, dict):
-            value = payload.get("id")
-            return value if isinstance(value, str) else None
-        return None
+        value = payload.get("sequence_number") if isinstance(payload, dict) else None
+        return value if type(value) is int else None
 
     @property
     def text_delta(self) -> str | None:
-        """For `thread.message.delta`: the text this delta adds; otherwise `None`."""
-        if self.name != names.MESSAGE_DELTA:
+        """For a text delta event: the text it adds; otherwise `None`."""
+        kind = _TYPES.get(self.name)
+        if kind is None or kind.text_delta is None:
             return None
         try:
-            parts = self.json["delta"].get("content") or ()
-            texts = [p["text"].get("value") or "" for p in parts if p.get("type") == "text"]
-        except (AttributeError, KeyError, TypeError) as exc:
+            return kind.text_delta(self.json)
+        except (AttributeError, KeyError, TypeError, IndexError) as exc:
             raise EventDecodeError(
                 self.name, f"malformed delta content: {exc}", raw=self.raw
             ) from None
-        return "".join(texts) if texts else None
 
     @property
     def snapshot(self) -> Any:
-        """For delta events: the accumulated `Message` or `RunStep` after this delta."""
+        """For delta events: the accumulated object (message, step, item) after this delta."""
         try:
             return self._snapshot
         except AttributeError:
@@ -148,24 +195,6 @@ class Event:
         if not hasattr(self, "_snapshot"):
             _set_snapshot(self, source.snapshot_at(self._version))
 
-    def _structure(self) -> Any:
-        payload = self.json
-        fast = _FAST.get(self.name)
-        if fast is not None:
-            built = fast(payload)
-            if built is not None:
-                return built
-        cls = _MODELS.get(self.name)
-        if cls is None:
-            return payload
-        if (
-            cls is m.ErrorObject
-            and isinstance(payload, dict)
-            and isinstance(payload.get("error"), dict)
-        ):
-            payload = payload["error"]
-        return structure(payload, cls, event=self.name)
-
 
 _set_name = Event.__dict__["name"].__set__
 _set_raw = Event.__dict__["raw"].__set__
@@ -178,7 +207,7 @@ _set_snapshot = Event.__dict__["_snapshot"].__set__
 
 
 def require_id(event: Event) -> str:
-    """The event's object id; `EventDecodeError` when its data has no string `id`."""
+    """The event's object id; `EventDecodeError` when its data has none."""
     object_id = event.object_id
     if object_id is None:
         raise EventDecodeError(event.name, "the data carries no string 'id'", raw=event.raw)
@@ -186,11 +215,14 @@ def require_id(event: Event) -> str:
 
 
 def _decode(name: str, raw: str) -> Any:
-    if name == names.DONE:
+    kind = _TYPES.get(name)
+    if kind is not None and not kind.json:
         return None
     try:
-        return (jsonlib.loads_delta if name in names.DELTA_EVENTS else jsonlib.loads)(raw)
+        return (jsonlib.loads_delta if kind is not None and kind.delta else jsonlib.loads)(raw)
+    except RecursionError:
+        raise EventDecodeError(name, "the JSON is nested too deeply", raw=raw[:200]) from None
     except ValueError as exc:
-        if name not in _MODELS:
+        if kind is None:
             return raw  # an unknown event may carry anything: keep it as text
         raise EventDecodeError(name, f"invalid JSON: {exc}", raw=raw) from None

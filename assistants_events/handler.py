@@ -1,10 +1,14 @@
-"""`EventHandler`: subscribe methods to events and consume Assistants streams.
+"""`EventHandler`: subscribe methods to events and consume streams of either protocol.
 
-Per event, in order: the lifecycle checks it, the accumulator folds it into the
-snapshots, then the subscribed callables run: the class's `@on` methods in
-definition order (base class first, an override keeping its base's place), then
-the routers included in the class (and its bases), then those included in the
-instance.
+A handler class is a router: its `@on` methods are its routes, and routers can be
+included in the class (every instance) or in one instance.  Per event, in order:
+the protocol's state checks the lifecycle and folds the event into the snapshots,
+then the subscribed callables run: the class's `@on` methods in definition order
+(base class first, an override keeping its base's place), then the routers
+included in the class (and its bases), then those included in the instance.
+
+The protocol is told by the first event that names one (`thread.*` or `done`:
+Assistants; `response.*`: Responses), unless the class sets `protocol`.
 """
 
 from __future__ import annotations
@@ -15,18 +19,19 @@ import sys
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from . import names
-from .accumulate import Accumulator, StreamResult
-from .dispatch import MARK, Call, Router, is_async_callable, matches
-from .errors import AssistantsEventsError, EventDecodeError, HandlerError, RouterError, StreamError
-from .events import Event, require_id
-from .lifecycle import Lifecycle, Violation, kind_of
-from .models import ErrorObject, Run
+from .dispatch import MARK, Call, Router, is_async_callable, matches, warn_if_unknown
+from .errors import ErrorObject, HandlerError, RouterError, StreamError
+from .events import Event
+from .lifecycle import Policy, Quirk, Violation
+from .protocol import StreamState, protocol_for, protocol_named
+from .result import StreamResult
 from .sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
-from .tools import DEFAULT_TOOL_TIMEOUT, ToolCallRequest, ToolOutput, ToolSpec
-from .tools import execute as execute_tools
+from .tool_calls import ToolCallRequest, ToolOutput, default_error_text
+from .tool_calls import execute as execute_tools
+from .tool_schema import DEFAULT_TOOL_TIMEOUT, ToolSpec
 
 if TYPE_CHECKING:
+    from .assistants.models import Run
     from .client import AssistantsClient
 
 __all__ = ["Chunks", "EventHandler"]
@@ -36,96 +41,75 @@ log = logging.getLogger("assistants_events")
 Chunks = AsyncIterable[bytes] | Iterable[bytes] | bytes
 """What `consume` reads: an async or plain iterable of byte chunks, or one bytes object."""
 
-_KINDS: dict[str, str | None] = {name: kind_of(name) for name in names.ALL_EVENTS}
-_MAX_CACHED_NAMES = 512
+_MAX_CACHED_NAMES = 512  # a server inventing names cannot grow a table past this
 R = TypeVar("R")
 
 
-class _State:
-    __slots__ = ("acc", "lifecycle")
+class _ClassOrInstance(Generic[R]):
+    """A method that works on the class and on an instance: `f(cls, instance or None, ...)`."""
 
-    def __init__(self, lifecycle: Lifecycle) -> None:
-        self.lifecycle = lifecycle
-        self.acc = Accumulator()
+    def __init__(self, func: Callable[..., R]) -> None:
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __get__(self, obj: EventHandler | None, owner: type[EventHandler]) -> Callable[..., R]:
+        return functools.partial(self.func, owner, obj)
 
 
-class _IncludeRouter:
+def _include_router(cls: type[EventHandler], self: EventHandler | None, router: Router) -> Router:
     """Include a router's subscriptions (and tools) in a handler class or instance.
 
     `Bot.include_router(r)` serves every instance; `bot.include_router(r)` that one
     only.  Including the same router twice, or a router already reachable through
     another, raises `RouterError`: its handlers would run twice.
     """
-
-    def __get__(
-        self, obj: EventHandler | None, owner: type[EventHandler]
-    ) -> Callable[[Router], Router]:
-        def include_router(router: Router) -> Router:
-            if not isinstance(router, Router):
-                raise TypeError(f"include_router() takes a Router, not {type(router).__name__}")
-            where = owner.__name__ if obj is None else f"this {owner.__name__} instance"
-            present = owner._ae_class_router_chain()
-            if obj is not None:
-                present = present + obj._ae_instance_routers()
-            reachable = {id(r) for p in present for r in p.walk()}
-            if any(id(r) in reachable for r in router.walk()):
-                raise RouterError(
-                    f"{router!r} (or a router inside it) is already included in {where}; "
-                    "its handlers would run twice"
-                )
-            if obj is None:
-                if "_ae_routers" not in vars(owner):
-                    owner._ae_routers = []
-                owner._ae_routers.append(router)
-                owner._ae_class_calls = {}
-                global _generation
-                _generation += 1
-            else:
-                obj._ae_instance_routers().append(router)
-                obj.__dict__.pop("_ae_table", None)
-            return router
-
-        include_router.__doc__ = _IncludeRouter.__doc__
-        return include_router
-
-
-class _ClassOrInstance(Generic[R]):
-    """A method that works on the class and on an instance: `f(cls, instance or None)`."""
-
-    def __init__(self, func: Callable[[type[EventHandler], EventHandler | None], R]) -> None:
-        self.func = func
-        self.__doc__ = func.__doc__
-
-    def __get__(self, obj: EventHandler | None, owner: type[EventHandler]) -> Callable[[], R]:
-        return functools.partial(self.func, owner, obj)
-
-
-_generation = 0  # bumped when a class includes a router: instance tables are rebuilt
+    if not isinstance(router, Router):
+        raise TypeError(f"include_router() takes a Router, not {type(router).__name__}")
+    present = cls._ae_class_routers() if self is None else self._ae_routers_of_instance()
+    reachable = {id(r) for p in present for r in p.walk()}
+    if any(id(r) in reachable for r in router.walk()):
+        where = cls.__name__ if self is None else f"this {cls.__name__} instance"
+        raise RouterError(
+            f"{router!r} (or a router inside it) is already included in {where}; "
+            "its handlers would run twice"
+        )
+    if self is None:
+        if "_ae_routers" not in vars(cls):
+            cls._ae_routers = []
+        cls._ae_routers.append(router)
+    else:
+        self.__dict__.setdefault("_ae_own_routers", []).append(router)
+    return router
 
 
 class EventHandler:
-    """Base class of services that react to Assistants stream events.
+    """Base class of services that react to assistant stream events (either protocol).
 
     Subclass it, mark methods with `@on(...)` (and tools with `@tool`), then feed
-    it a stream with `await handler.consume(chunks)` or drive a whole run with
-    `await handler.run(client, ...)`.  Class attributes tune it: `strict` (raise
-    on lifecycle violations, else report them to `on_violation`) and
-    `max_event_size` (characters one server-sent event may hold).
+    it a stream with `await handler.consume(chunks)`, or drive a whole run with
+    `await handler.run(client, ...)` (Assistants) / `await handler.respond(client, ...)`
+    (Responses).  Class attributes tune it: `strict` (raise on lifecycle violations,
+    else report them to `on_violation`), `max_event_size` (characters one
+    server-sent event may hold), `tool_timeout`, and `protocol` (None: told by the
+    first event).
 
-    One handler instance follows one run: consuming a second stream (such as the
-    one `submit_tool_outputs` returns) continues the same lifecycle and result.
-    Call `reset()` to start over.
+    One handler instance follows one run or response (and its tool rounds):
+    consuming a second stream continues the same lifecycle and result.  Call
+    `reset()` to start over.
     """
 
     strict: ClassVar[bool] = True
     max_event_size: ClassVar[int] = DEFAULT_MAX_EVENT_SIZE
+    protocol: ClassVar[str | None] = None
+    tool_timeout: ClassVar[float | None] = DEFAULT_TOOL_TIMEOUT
+    """Seconds one tool call may take unless its `@tool(timeout=...)` says otherwise."""
 
     _ae_marks: ClassVar[dict[str, tuple[str, ...]]] = {}
     _ae_routers: ClassVar[list[Router]] = []
     _ae_tools: ClassVar[dict[str, Any]] = {}
-    _ae_class_calls: ClassVar[dict[str, tuple[str, ...]]] = {}
+    _ae_method_calls: ClassVar[dict[str, tuple[tuple[str, bool], ...]]] = {}
 
-    include_router: ClassVar[_IncludeRouter] = _IncludeRouter()
+    include_router: ClassVar[_ClassOrInstance[Router]] = _ClassOrInstance(_include_router)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -141,37 +125,48 @@ class EventHandler:
                 spec = getattr(value, "__assistants_events_tool__", None)
                 if spec is not None:
                     tools[spec.name] = spec
+        for attr, patterns in marks.items():
+            if attr in vars(cls):
+                warn_if_unknown(patterns, f"{cls.__qualname__}.{attr}")
         cls._ae_marks = marks
         cls._ae_tools = tools
         cls._ae_routers = []
-        cls._ae_class_calls = {}
+        cls._ae_method_calls = {}
 
     # ------------------------------------------------------------------ routers
 
-    def _ae_instance_routers(self) -> list[Router]:
-        routers: list[Router] | None = self.__dict__.get("_ae_own_routers")
-        if routers is None:
-            routers = self.__dict__["_ae_own_routers"] = []
-        return routers
-
     @classmethod
-    def _ae_class_router_chain(cls) -> list[Router]:
+    def _ae_class_routers(cls) -> list[Router]:
         chain: list[Router] = []
         for klass in reversed(cls.__mro__):
             chain.extend(vars(klass).get("_ae_routers", ()))
         return chain
 
+    def _ae_routers_of_instance(self) -> list[Router]:
+        return [*self._ae_class_routers(), *self.__dict__.get("_ae_own_routers", ())]
+
+    def _ae_stamp(self) -> tuple[int, ...]:
+        # Changes whenever a router is included anywhere this handler looks, or changes.
+        return tuple(r.version for r in self._ae_routers_of_instance())
+
     # -------------------------------------------------------------------- state
 
     @property
-    def lifecycle(self) -> Lifecycle:
-        """The lifecycle checker following this handler's run."""
-        return self._ae_state().lifecycle
+    def state(self) -> StreamState | None:
+        """The protocol state following this handler's stream (None before its first event)."""
+        state: StreamState | None = self.__dict__.get("_ae_stream")
+        return state
+
+    @property
+    def lifecycle(self) -> Any:
+        """The lifecycle checker of the protocol being followed (None before any event)."""
+        return getattr(self.state, "lifecycle", None)
 
     @property
     def result(self) -> StreamResult:
         """The result of everything consumed so far."""
-        return self._ae_state().acc.result()
+        state = self.state
+        return state.result() if state is not None else StreamResult()
 
     def reset(self) -> None:
         """Forget the lifecycle and snapshots: the next stream starts a new run."""
@@ -184,67 +179,61 @@ class EventHandler:
         """
         log.warning("lifecycle violation: %s", violation.error)
 
-    def _ae_state(self) -> _State:
-        # Created on first use so subclasses need not call super().__init__().
-        state: _State | None = self.__dict__.get("_ae_stream")
+    def on_quirk(self, quirk: Quirk) -> None:
+        """Called for genuine server behaviour that departs from the spec (accepted).
+
+        Logs at DEBUG; override it to count or alert.
+        """
+        log.debug("server quirk accepted: %s", quirk)
+
+    def _ae_start(self, name: str) -> StreamState | None:
+        """The protocol state, created on the first event that names a protocol."""
+        state: StreamState | None = self.__dict__.get("_ae_stream")
         if state is None:
-            state = self.__dict__["_ae_stream"] = _State(Lifecycle(self.strict, self.on_violation))
+            protocol = protocol_named(self.protocol) if self.protocol else protocol_for(name)
+            if protocol is None:
+                return None
+            state = protocol.new_state(Policy(self.strict, self.on_violation, self.on_quirk))
+            self.__dict__["_ae_stream"] = state
         return state
 
     # ----------------------------------------------------------------- dispatch
 
-    def _ae_calls(self, name: str) -> tuple[Call, ...]:
-        table: dict[str, tuple[Call, ...]] | None = self.__dict__.get("_ae_table")
-        if table is None:
-            table = self.__dict__["_ae_table"] = {}
+    def _ae_table(self) -> dict[str, tuple[Call, ...]]:
+        stamp = self._ae_stamp()
+        if self.__dict__.get("_ae_table_stamp") != stamp:
+            self.__dict__["_ae_routes"] = {}
+            self.__dict__["_ae_table_stamp"] = stamp
+        table: dict[str, tuple[Call, ...]] = self.__dict__["_ae_routes"]
+        return table
+
+    def _ae_calls(self, name: str, table: dict[str, tuple[Call, ...]]) -> tuple[Call, ...]:
         calls = table.get(name)
         if calls is None:
             calls = self._ae_resolve(name)
-            if len(table) < _MAX_CACHED_NAMES:  # a server inventing names cannot grow it
+            if len(table) < _MAX_CACHED_NAMES:
                 table[name] = calls
         return calls
 
     def _ae_resolve(self, name: str) -> tuple[Call, ...]:
         cls = type(self)
-        attrs_for = cls._ae_class_calls.get(name)
-        if attrs_for is None:
-            attrs_for = tuple(
-                attr
+        methods = cls._ae_method_calls.get(name)
+        if methods is None:
+            methods = tuple(
+                (attr, is_async_callable(getattr(cls, attr)))
                 for attr, patterns in cls._ae_marks.items()
                 if any(matches(p, name) for p in patterns)
             )
-            cls._ae_class_calls[name] = attrs_for
-        calls = []
-        for attr in attrs_for:
-            method = getattr(self, attr)
-            calls.append(Call(method, is_async_callable(method)))
-        for router in [*cls._ae_class_router_chain(), *self._ae_instance_routers()]:
+            if len(cls._ae_method_calls) < _MAX_CACHED_NAMES:
+                cls._ae_method_calls[name] = methods
+        calls = [Call(getattr(self, attr), is_async) for attr, is_async in methods]
+        for router in self._ae_routers_of_instance():
             calls.extend(router.calls_for(name, self))
         return tuple(calls)
 
     def subscribers(self, name: str) -> list[Callable[..., Any]]:
         """The callables an event of this name reaches, in call order."""
-        return [call.fn for call in self._ae_calls(name)]
-
-    def _ae_ingest(self, event: Event, state: _State) -> tuple[Call, ...]:
-        """Check and fold one event; return who must hear of it."""
-        name = event.name
-        # Names newer than this library are dispatched but neither checked nor folded.
-        kind = _KINDS.get(name)
-        if kind is not None:
-            if name in names.DELTA_EVENTS:
-                object_id = require_id(event)
-                state.lifecycle.check_delta(kind, object_id, name)
-                state.acc.add_delta(kind, object_id, event)
-            else:
-                state.lifecycle.observe(event)
-                state.acc.add(event, kind)
-        else:
-            state.acc.add(event, None)
-        table: dict[str, tuple[Call, ...]] | None = self.__dict__.get("_ae_table")
-        if table is not None and name in table:
-            return table[name]
-        return self._ae_calls(name)
+        return [call.fn for call in self._ae_calls(name, self._ae_table())]
 
     async def _ae_notify(self, event: Event, calls: tuple[Call, ...]) -> None:
         before = sys.getrefcount(event)
@@ -254,85 +243,103 @@ class EventHandler:
                     await call.fn(event)
                 else:
                     call.fn(event)
-            except AssistantsEventsError:
-                raise
             except Exception as exc:
                 raise HandlerError(event.name, call.fn, exc) from exc
         if sys.getrefcount(event) > before:
             # A handler kept the event: pin its snapshot before the next delta moves it.
             event._freeze_snapshot()
 
+    async def _ae_feed(self, events: Iterable[Event], table: dict[str, tuple[Call, ...]]) -> None:
+        """Check, fold and dispatch a batch of events: the one path every input takes."""
+        state: StreamState | None = self.__dict__.get("_ae_stream")
+        notify = self._ae_notify
+        for event in events:
+            name = event.name
+            if state is None:
+                state = self._ae_start(name)
+            if state is not None:
+                state.ingest(event)
+            calls = table.get(name)
+            if calls is None:
+                calls = self._ae_calls(name, table)
+            if calls:
+                await notify(event, calls)
+            if name == "error":
+                # Dispatched, and the rest of the body still read (a `response.failed`
+                # may follow); raised when the body ends.
+                self.__dict__["_ae_error"] = event
+
     async def dispatch(self, event: Event) -> None:
-        """Check, accumulate and dispatch one event (what `consume` does per event)."""
-        calls = self._ae_ingest(event, self._ae_state())
-        if calls:
-            await self._ae_notify(event, calls)
-        if event.name == names.ERROR:
-            raise StreamError(_error_object(event))
+        """Check, accumulate and dispatch one event (what `consume` does per event).
+
+        An `error` event raises `StreamError` after its subscribers ran.
+        """
+        await self._ae_feed((event,), self._ae_table())
+        error = self.__dict__.pop("_ae_error", None)
+        if error is not None:
+            raise StreamError(ErrorObject.from_json(error.json, error.raw))
 
     async def consume(self, chunks: Chunks) -> StreamResult:
         """Read one SSE body: parse, check, accumulate and dispatch every event.
 
         Returns the `StreamResult` of everything this handler consumed so far.
         Raises `InvalidTransition` on a lifecycle violation (when `strict`),
-        `IncompleteStream` when the body ended mid-run without `done`,
-        `StreamError` after dispatching an `error` event, `HandlerError` when a
-        handler raised, and `SSEError`/`EventDecodeError` on malformed input.
+        `IncompleteStream` when the body ended before the run or response did,
+        `StreamError` after dispatching an `error` event (and the rest of the body),
+        `HandlerError` when a handler raised, and `SSEError`/`EventDecodeError` on
+        malformed input.
         """
-        state = self._ae_state()
-        state.acc.done = False
-        if self.__dict__.get("_ae_generation") != _generation:
-            self.__dict__.pop("_ae_table", None)
-            self.__dict__["_ae_generation"] = _generation
         decoder = SSEDecoder(self.max_event_size)
         if isinstance(chunks, (bytes, bytearray, memoryview)):
             chunks = [bytes(chunks)]
+        self._ae_begin()
+        feed, table = self._ae_feed, self._ae_table()
         if isinstance(chunks, AsyncIterable):
             async for chunk in chunks:
-                await self._ae_events(decoder.feed_fields(chunk), state)
+                await feed(_events(decoder.feed_fields(chunk)), table)
         else:
             for chunk in chunks:
-                await self._ae_events(decoder.feed_fields(chunk), state)
-        await self._ae_events(decoder.close_fields(), state)
-        state.lifecycle.finish(state.acc.done)
-        return state.acc.result()
+                await feed(_events(decoder.feed_fields(chunk)), table)
+        await feed(_events(decoder.close_fields()), table)
+        return self._ae_end()
 
-    async def _ae_events(self, frames: list[tuple[str, str, Any, Any]], state: _State) -> None:
-        # `dispatch`, inlined for a chunk's worth of events: this loop is the hot path.
-        ingest, notify = self._ae_ingest, self._ae_notify
-        for name, data, _, _ in frames:
-            event = Event(name, data)
-            calls = ingest(event, state)
-            if calls:
-                await notify(event, calls)
-            if name == "error":
-                raise StreamError(_error_object(event))
+    async def consume_events(self, events: AsyncIterable[Event] | Iterable[Event]) -> StreamResult:
+        """`consume` for events already parsed (an SDK stream's, a relay's): one body."""
+        self._ae_begin()
+        feed, table = self._ae_feed, self._ae_table()
+        if isinstance(events, AsyncIterable):
+            async for event in events:
+                await feed((event,), table)
+        else:
+            await feed(events, table)
+        return self._ae_end()
 
-    def known_thread(self) -> str | None:
-        """The id of the thread a `thread.created` event announced, if one did."""
-        return self._ae_state().acc.thread_id()
+    def _ae_begin(self) -> None:
+        self.__dict__.pop("_ae_error", None)
+        state = self.state
+        if state is not None:
+            state.begin()
 
-    def known_runs(self) -> list[tuple[str, str | None, str]]:
-        """Every run seen so far as (run id, thread id, status)."""
-        state = self._ae_state()
-        return [
-            (run_id, state.acc.run_thread_id(run_id), status)
-            for run_id, status in state.lifecycle.runs.items()
-        ]
+    def _ae_end(self) -> StreamResult:
+        error = self.__dict__.pop("_ae_error", None)
+        if error is not None:
+            raise StreamError(ErrorObject.from_json(error.json, error.raw))
+        state = self.state
+        if state is None:
+            return StreamResult()
+        state.end()
+        return state.result()
 
     async def consume_openai(self, stream: AsyncIterable[Any] | Iterable[Any]) -> StreamResult:
         """Dispatch the events of an official `openai` SDK stream to this handler.
 
         `async with client.beta.threads.runs.stream(...) as s: await bot.consume_openai(s)`
         """
-        from .interop import consume_openai
+        from .assistants.interop import consume_openai
 
         return await consume_openai(self, stream)
 
     # -------------------------------------------------------------------- tools
-
-    tool_timeout: ClassVar[float | None] = DEFAULT_TOOL_TIMEOUT
-    """Seconds one tool call may take unless its `@tool(timeout=...)` says otherwise."""
 
     @_ClassOrInstance
     def tool_specs(cls: type[EventHandler], self: EventHandler | None) -> Mapping[str, ToolSpec]:  # noqa: N805
@@ -341,9 +348,7 @@ class EventHandler:
         Works on the class (`Bot.tool_specs()`) and on an instance.
         """
         found = dict(cls._ae_tools)
-        routers = cls._ae_class_router_chain()
-        if self is not None:
-            routers = [*routers, *self._ae_instance_routers()]
+        routers = cls._ae_class_routers() if self is None else self._ae_routers_of_instance()
         for router in routers:
             found.update(router.all_tools())
         return found
@@ -360,38 +365,66 @@ class EventHandler:
         specs = (self or cls).tool_specs()
         return [spec.definition() for spec in specs.values()]
 
-    async def answer_tool_calls(self, run: Run) -> list[ToolOutput]:
-        """Produce one output per tool call of a `requires_action` run.
+    async def call_tools(self, calls: list[ToolCallRequest]) -> list[ToolOutput]:
+        """Run tool calls with the declared tools: one output per call, in call order.
 
-        The default runs the declared tools concurrently (each bounded by its
-        timeout) and turns bad arguments, exceptions, timeouts and unknown tool
-        names into error outputs for the model.  Override it to answer calls
-        yourself; return exactly one `ToolOutput` per call: the driver checks, and
-        submits them all in one request.
+        Calls run concurrently (each bounded by its timeout); bad arguments,
+        exceptions, timeouts and unknown tool names become error outputs for the
+        model.  Both protocols' drivers use it.
+        """
+        return await execute_tools(
+            self.tool_specs(),
+            calls,
+            self,
+            default_timeout=self.tool_timeout,
+            error_text=self.on_tool_error,
+        )
+
+    def on_tool_error(self, call: ToolCallRequest, error: BaseException) -> str:
+        """The text the model reads about a tool call that raised (its traceback is logged).
+
+        The default says `error: tool NAME failed: ValueError: message`.  Override it
+        to hide internals or to add advice; raise from it to fail the run instead
+        (the driver then cancels the run and re-raises).
+        """
+        return default_error_text(call, error)
+
+    async def answer_tool_calls(self, run: Run) -> list[ToolOutput]:
+        """Produce one output per tool call of a `requires_action` run (Assistants).
+
+        The default runs the declared tools with `call_tools`.  Override it to answer
+        calls yourself; return exactly one `ToolOutput` per call: the driver checks,
+        and submits them all in one request.
         """
         calls = [
             ToolCallRequest(call.id, call.function.name, call.function.arguments)
             for call in run.tool_calls
         ]
-        return await execute_tools(
-            self.tool_specs(), calls, self, default_timeout=self.tool_timeout
+        return await self.call_tools(calls)
+
+    def known_thread(self) -> str | None:
+        """The id of the thread a `thread.created` event announced, if one did (Assistants)."""
+        known: Callable[[], str | None] | None = getattr(self.state, "known_thread", None)
+        return known() if known is not None else None
+
+    def known_runs(self) -> list[tuple[str, str | None, str]]:
+        """Every run seen so far as (run id, thread id, status) (Assistants)."""
+        known: Callable[[], list[tuple[str, str | None, str]]] | None = getattr(
+            self.state, "known_runs", None
         )
+        return known() if known is not None else []
 
     async def run(self, client: AssistantsClient, **params: Any) -> StreamResult:
-        """Drive a run with this handler: `await bot.run(client, thread_id=..., assistant_id=...)`.
+        """Drive an Assistants run: `await bot.run(client, thread_id=..., assistant_id=...)`.
 
         Without `thread_id`, a new thread is created with `messages=[...]`.
         """
-        from . import runner  # the driver sits above the handler
+        from .assistants import runner  # the driver sits above the handler
 
         if "thread_id" in params:
             return await runner.run(client, self, **params)
         return await runner.run_new_thread(client, self, **params)
 
 
-def _error_object(event: Event) -> ErrorObject:
-    try:
-        data = event.data
-    except EventDecodeError:
-        return ErrorObject(message=event.raw)
-    return data if isinstance(data, ErrorObject) else ErrorObject(message=event.raw)
+def _events(frames: list[tuple[str, str, str | None, int | None]]) -> list[Event]:
+    return [Event(name, data, id_) for name, data, id_, _ in frames]

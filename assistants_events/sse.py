@@ -139,7 +139,7 @@ class SSEDecoder:
                 if newline != -1 and frame.startswith("data: ", newline + 1):
                     data = frame[newline + 7 :]
                     if "\n" not in data:
-                        out.append((frame[7:newline], data, self._last_id, None))
+                        out.append((frame[7:newline] or "message", data, self._last_id, None))
                         continue
             fields = self._apply_lines(frame.split("\n"))
             if fields is not None:

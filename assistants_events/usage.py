@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from .models import Run, Usage
+from .assistants.models import Run, Usage
 
 __all__ = ["BudgetExceeded", "UsageTracker", "add_usage"]
 

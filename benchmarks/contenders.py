@@ -28,7 +28,7 @@ def raw_floor(reader: Callable[[Any], Any], name: str) -> Callable[[Chunks], Any
     def noop(data: Any) -> None:
         return None
 
-    handlers = {name: reader}
+    handlers: dict[str, Callable[[Any], Any]] = {name: reader}
 
     async def run(chunks: Chunks) -> int:
         buffer = b""
@@ -40,7 +40,8 @@ def raw_floor(reader: Callable[[Any], Any], name: str) -> Callable[[Chunks], Any
                 head, _, data = frame.partition(b"\n")
                 count += 1
                 if data[6:] != b"[DONE]":
-                    handlers.get(head[7:].decode(), noop)(json.loads(data[6:]))
+                    read: Callable[[Any], Any] = handlers.get(head[7:].decode(), noop)
+                    read(json.loads(data[6:]))
         return count
 
     return run

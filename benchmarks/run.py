@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import os
 import platform
 import statistics
@@ -26,20 +27,14 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
-for candidate in (HERE.parent.parent / "shared" / "fixtures", HERE.parent / "tests" / "fixtures"):
-    if (candidate / "transcript.py").exists():
-        sys.path.insert(0, str(candidate))
-        break
-
-import contenders as c  # noqa: E402
-import transcript  # noqa: E402
-from report import replace_section  # noqa: E402
+sys.path.insert(0, str(HERE.parent))  # the checkout: `benchmarks` and `assistants_events`
 
 import assistants_events as ae  # noqa: E402
 from assistants_events import jsonlib  # noqa: E402
 from assistants_events.testing import MockAssistantsServer  # noqa: E402
+from benchmarks import contenders as c  # noqa: E402
+from benchmarks import transcripts  # noqa: E402
+from benchmarks.report import replace_section  # noqa: E402
 
 Runner = Callable[[list[bytes]], Awaitable[Any]]
 
@@ -69,7 +64,9 @@ async def side_by_side(contenders: dict[str, Runner], body: bytes, rounds: int) 
 
 def tool_stream(calls: int, length: int) -> bytes:
     """`calls` function calls whose arguments of about `length` characters arrive 4 at a time."""
-    return transcript.tool_call_run(cities=[f"{i:03d} " * (length // 4) for i in range(calls)])
+    return transcripts.tool_call_run(
+        [json.dumps({"city": f"{i:03d} " * (length // 4)}) for i in range(calls)]
+    )
 
 
 # ------------------------------------------------------------------ end to end
@@ -161,7 +158,7 @@ async def e2e(concurrency: int, words: int) -> dict[str, dict[str, float]]:
 
 
 async def peak_memory(deltas: int) -> tuple[int, int]:
-    chunks = c.chunked(transcript.text_run(deltas))
+    chunks = c.chunked(transcripts.text_run(deltas))
     gc.collect()
     tracemalloc.start()
     result = await c.TextReader().consume(chunks)
@@ -187,11 +184,11 @@ def in_memory_table(results: dict[str, float]) -> str:
 
 
 def chart(results: dict[str, dict[str, float]], path: Path) -> bool:
-    try:
-        import matplotlib
+    try:  # the chart is optional: matplotlib comes with the `bench` extra only
+        import matplotlib  # type: ignore[import-not-found, unused-ignore]
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         return False
     names = list(next(iter(results.values())))
@@ -218,7 +215,7 @@ async def text_scenario(rounds: int, quick: bool, speeds: dict[str, dict[str, fl
         "raw floor": c.raw_floor(c.floor_text, "thread.message.delta"),
         "assistants-events": c.ours(c.TextReader),
         "openai SDK": c.sdk("text"),
-    }, transcript.text_run(20000), rounds)  # fmt: skip
+    }, transcripts.text_run(20000), rounds)  # fmt: skip
     return "Text stream: 20,000 message deltas, 4 KiB chunks", in_memory_table(results)
 
 

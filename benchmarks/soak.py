@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))  # the checkout: `benchmarks` and `assistants_events`
 
 import anyio  # noqa: E402
-from report import replace_section  # noqa: E402
 
 import assistants_events as ae  # noqa: E402
 from assistants_events.testing import Faults, MockAssistantsServer  # noqa: E402
+from benchmarks.report import replace_section  # noqa: E402
 
 STALL = 2.0  # seconds a stalled stream stays silent (the client gives up after 0.5)
 FAULTS = ["none", "http_503", "http_429", "drop", "stall", "error_event", "run_failed",

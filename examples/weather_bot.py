@@ -3,103 +3,20 @@
     python examples/weather_bot.py                       # no key needed
     python examples/weather_bot.py --base-url https://api.openai.com/v1 --api-key sk-...
 
-With no --base-url it starts a `MockAssistantsServer` whose scripted model asks
-for the weather of two cities, then answers from the tool outputs.
+The bot lives in the package (`assistants_events/demo.py`), so `assistants-events
+demo` runs it from an installed wheel too; read it there. With no --base-url it
+starts a `MockAssistantsServer` whose scripted model asks for the weather of two
+cities, then answers from the tool outputs.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
-import sys
-from typing import Literal, TextIO
 
-import assistants_events as ae
-from assistants_events.testing import ModelContext, Reply, connect
+from assistants_events.demo import FORECASTS, WeatherBot, forecaster, main
 
-FORECASTS = {"paris": 18, "tokyo": 22, "oslo": 4}
-
-
-class WeatherBot(ae.EventHandler):
-    """Prints the answer as it streams, shows each tool call, ends with status and usage."""
-
-    def __init__(self, out: TextIO = sys.stdout, color: bool | None = None) -> None:
-        self.out = out
-        self.color = out.isatty() if color is None else color
-
-    def paint(self, text: str, code: str) -> str:
-        return f"\033[{code}m{text}\033[0m" if self.color else text
-
-    @ae.tool
-    async def get_weather(self, city: str, unit: Literal["c", "f"] = "c") -> str:
-        """The current temperature in a city."""
-        celsius = FORECASTS.get(city.lower())
-        if celsius is None:
-            return f"no forecast for {city}"
-        value = celsius if unit == "c" else round(celsius * 9 / 5 + 32)
-        return f"{value}°{unit.upper()} and clear in {city}"
-
-    @ae.on("thread.message.delta")
-    def print_text(self, event: ae.Event) -> None:
-        self.out.write(event.text_delta or "")
-        self.out.flush()
-
-    @ae.on("thread.message.completed")
-    def end_line(self, event: ae.Event) -> None:
-        self.out.write("\n")
-
-    async def answer_tool_calls(self, run: ae.Run) -> list[ae.ToolOutput]:
-        outputs = await super().answer_tool_calls(run)
-        for call, output in zip(run.tool_calls, outputs, strict=True):
-            line = f"  ⚙ {call.function.name}({call.function.arguments}) → {output.output}"
-            self.out.write(self.paint(line, "36") + "\n")
-        return outputs
-
-    @ae.on("thread.run.completed", "thread.run.failed", "thread.run.expired",
-           "thread.run.cancelled", "thread.run.incomplete")  # fmt: skip
-    def summary(self, event: ae.Event) -> None:
-        run: ae.Run = event.data
-        usage = run.usage
-        tokens = f"{usage.total_tokens} tokens ({usage.prompt_tokens} in, " \
-                 f"{usage.completion_tokens} out)" if usage else "no usage reported"  # fmt: skip
-        colour = "32" if run.status == "completed" else "31"
-        self.out.write(self.paint(f"run {run.status}", colour) + f" · {tokens}\n")
-
-
-def forecaster(context: ModelContext) -> Reply:
-    """The mock model: ask for each known city named in the question, then answer."""
-    if context.tool_outputs:
-        return Reply(
-            text="Right now: " + "; ".join(out for _, _, out in context.tool_outputs) + "."
-        )
-    words = context.last_user_text.replace("?", " ").replace(",", " ").split()
-    cities = [w for w in words if w.lower() in FORECASTS]
-    if not cities:
-        return Reply(text="Ask me about the weather in Paris, Tokyo or Oslo.")
-    return Reply.calls(*[("get_weather", {"city": c}) for c in cities])
-
-
-async def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base-url", help="a real Assistants API (default: embedded mock)")
-    parser.add_argument("--api-key", help="the API key (default: $OPENAI_API_KEY)")
-    parser.add_argument("--model", default="gpt-4o")
-    parser.add_argument("--prompt", default="What's the weather in Paris and Tokyo?")
-    parser.add_argument("--no-color", action="store_true")
-    args = parser.parse_args(argv)
-    bot = WeatherBot(color=False if args.no_color else None)
-    async with connect(args.base_url, args.api_key, script=forecaster) as client:
-        assistant = await client.create_assistant(
-            args.model, name="Weather bot", instructions="Answer with the get_weather tool.",
-            tools=bot.tool_definitions(),
-        )  # fmt: skip
-        print(bot.paint(f"you: {args.prompt}", "1"))
-        result = await bot.run(
-            client, assistant_id=assistant.id, messages=[{"role": "user", "content": args.prompt}]
-        )
-    return 0 if result.run is not None and result.run.status == "completed" else 1
-
+__all__ = ["FORECASTS", "WeatherBot", "forecaster", "main"]
 
 if __name__ == "__main__":
     with contextlib.suppress(KeyboardInterrupt):

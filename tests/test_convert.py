@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from assistants_events import jsonlib
 from assistants_events import models as m
-from assistants_events.convert import converter, fast_message_delta, fast_step_delta
+from assistants_events.assistants.convert import converter, fast_message_delta, fast_step_delta
 
 detailed = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
 

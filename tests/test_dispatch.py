@@ -247,4 +247,4 @@ async def test_unknown_names_cannot_grow_the_dispatch_table_without_bound() -> N
     bot = Bot()
     body = b"".join(sse(f"brand.new.{i}", "{}") for i in range(2000))
     await bot.consume(body)
-    assert len(seen) == 2000 and len(bot.__dict__["_ae_table"]) <= 512
+    assert len(seen) == 2000 and len(bot.__dict__["_ae_routes"]) <= 512

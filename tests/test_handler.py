@@ -249,7 +249,7 @@ async def test_unknown_events_reach_wildcard_handlers() -> None:
 async def test_unread_deltas_are_never_structured(
     monkeypatch: pytest.MonkeyPatch, text_run: bytes
 ) -> None:
-    import assistants_events.events as events_module
+    import assistants_events.assistants.events as events_module
 
     structured: list[str] = []
     original = events_module.structure

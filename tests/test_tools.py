@@ -10,7 +10,8 @@ import attrs
 import pytest
 
 import assistants_events as ae
-from assistants_events.tools import ToolCallRequest, execute, schema_for
+from assistants_events.tool_calls import ToolCallRequest, execute
+from assistants_events.tool_schema import schema_for
 
 
 class Unit(enum.Enum):

@@ -23,13 +23,14 @@ import anyio
 import attrs
 
 from .. import errors as e
-from ..accumulate import StreamResult
+from ..assistants.lifecycle import MESSAGE_TRANSITIONS, RUN_TRANSITIONS, STEP_TRANSITIONS, TERMINAL
+from ..assistants.runner import ToolOutputError, check_outputs
 from ..dispatch import Router
 from ..events import Event
 from ..handler import EventHandler
-from ..lifecycle import MESSAGE_TRANSITIONS, RUN_TRANSITIONS, STEP_TRANSITIONS, TERMINAL
-from ..runner import ToolOutputError, check_outputs
+from ..result import StreamResult
 from .context import JobContext, dumps
+from .errors import relay_cause
 from .jobs import JobSummary
 
 __all__ = ["drive_assistants"]
@@ -125,6 +126,9 @@ async def drive_assistants(ctx: JobContext) -> JobSummary:
     except (e.HandlerError, e.LifecycleError, ToolOutputError, e.EventDecodeError, _Gone,
             e.BadRequestError, e.NotFoundError, e.AuthenticationError,
             e.PermissionDeniedError) as exc:  # fmt: skip
+        cause = relay_cause(exc)
+        if cause is not None:
+            raise cause from None  # Redis or the lease, not the job: leave the run alone
         # Definitive: this job cannot succeed.  Leave no run alive, end the stream.
         await driver.cancel(runs.run_id or run_id)
         return await _failed(ctx, handler, f"{type(exc).__name__}: {exc}")
@@ -265,7 +269,11 @@ class _Driver:
             for m in await self._all(f"/threads/{self.thread_id}/messages")
             if m.get("run_id") == run_id
         }
-        lifecycle = self.handler.lifecycle
+        lifecycle = self.handler.lifecycle  # None when nothing was relayed yet
+
+        def seen(kind: str, object_id: str) -> str | None:
+            return lifecycle.status(kind, object_id) if lifecycle is not None else None
+
         out: list[tuple[str, dict[str, Any]]] = []
 
         planned: dict[tuple[str, str], str] = {}  # statuses the catch-up events will set
@@ -274,7 +282,7 @@ class _Driver:
             kind: str, prefix: str, obj: dict[str, Any], table: Any, upto: str | None = None
         ) -> None:
             key = (kind, obj["id"])
-            current = planned.get(key) or lifecycle.status(kind, obj["id"])
+            current = planned.get(key) or seen(kind, obj["id"])
             if current is None:
                 current = "queued" if kind == "run" else "in_progress"
                 out.append((f"{prefix}.created", {**obj, "status": current}))
@@ -285,7 +293,7 @@ class _Driver:
 
         # The run moves up to just before its current status, its steps and messages
         # catch up, then the run takes its status: the order a live stream has.
-        seen_run = lifecycle.status("run", run_id)
+        seen_run = seen("run", run_id)
         if seen_run is None:
             out.append(("thread.run.created", {**run, "status": "queued"}))
         run_path = _path(RUN_TRANSITIONS, seen_run or "queued", run["status"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import AssistantsEventsError
+from ..errors import AssistantsEventsError, HandlerError
 
 __all__ = [
     "EventsTrimmed",
@@ -13,6 +13,7 @@ __all__ = [
     "RelayTimeout",
     "StreamAborted",
     "UnknownJob",
+    "relay_cause",
 ]
 
 
@@ -57,3 +58,16 @@ class UnknownJob(RelayError):
 
 class LeaseLost(RelayError):
     """Another worker took over this job: this one stops without touching the run."""
+
+
+def relay_cause(exc: BaseException) -> RelayError | None:
+    """The relay error behind `exc`: itself, or what a publisher raised inside a handler.
+
+    A handler wraps what its routers raise in `HandlerError`; a worker must still
+    tell "Redis is down / the job was taken over" from a failing handler.
+    """
+    if isinstance(exc, RelayError):
+        return exc
+    if isinstance(exc, HandlerError) and isinstance(exc.__cause__, RelayError):
+        return exc.__cause__
+    return None

@@ -117,8 +117,9 @@ class Publisher(Router):
     `handler.include_router(relay.publisher(key))`.  The stream ends with an end
     marker after the terminal event; if the work stops without one (a broken
     connection, a failed driver), call `await publisher.close(error="why")` so
-    followers stop too.  A Redis failure surfaces as `RedisUnavailable` /
-    `RelayError` from the next event the handler dispatches (or from `close`).
+    followers stop too.  A Redis failure (`RedisUnavailable`, `RelayError`) surfaces
+    from the next event the handler dispatches, as the `__cause__` of the handler's
+    `HandlerError`, or directly from `flush` / `close`.
     """
 
     def __init__(

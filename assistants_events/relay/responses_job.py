@@ -16,6 +16,7 @@ from .. import errors as e
 from ..dispatch import Router
 from ..events import Event
 from .context import JobContext
+from .errors import relay_cause
 from .jobs import JobSummary
 
 __all__ = ["drive_responses"]
@@ -116,6 +117,9 @@ async def drive_responses(ctx: JobContext) -> JobSummary:
         return _summary(ctx, result)
     except (e.HandlerError, e.LifecycleError, e.EventDecodeError, e.BadRequestError,
             e.NotFoundError, e.StreamError) as exc:  # fmt: skip
+        cause = relay_cause(exc)
+        if cause is not None:
+            raise cause from None  # Redis or the lease, not the job: leave the run alone
         error = f"{type(exc).__name__}: {exc}"
         if ctx.publisher is not None and not ctx.publisher.closed:
             await ctx.publisher.close(error=error)

@@ -147,8 +147,11 @@ async def relay_entries_as_events(relay: RedisRelay, key: str) -> list[ae.Event]
 async def test_events_after_the_end_marker_are_refused(relay: RedisRelay) -> None:
     handler = await publish(relay, "run_1", fixture_bytes("text_run.sse"))
 
-    with pytest.raises(RelayError, match="closed"):
+    with pytest.raises(ae.HandlerError) as caught:
         await handler.dispatch(ae.Event("custom.after", "{}"))
+
+    assert isinstance(caught.value.__cause__, RelayError)
+    assert "closed" in str(caught.value.__cause__)
 
 
 async def test_follow_of_a_silent_stream_times_out(relay: RedisRelay) -> None:

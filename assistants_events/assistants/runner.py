@@ -16,14 +16,15 @@ from typing import Any
 
 import anyio
 
-from . import jsonlib
-from .accumulate import StreamResult
-from .client import AssistantsClient, RunStream
-from .errors import APIError, AssistantsEventsError, BadRequestError, IncompleteStream
-from .handler import EventHandler
+from .. import jsonlib
+from ..errors import APIError, AssistantsEventsError, BadRequestError, IncompleteStream
+from ..handler import EventHandler
+from ..result import StreamResult
+from ..sse import SSEDecoder
+from ..tool_calls import ToolOutput
+from ..transport import RunStream
+from .client import AssistantsEndpoints as AssistantsClient
 from .lifecycle import TERMINAL
-from .sse import SSEDecoder
-from .tools import ToolOutput
 
 __all__ = ["ToolOutputError", "run", "run_new_thread"]
 

@@ -12,6 +12,8 @@ from typing import Any, Literal, Union
 
 import attrs
 
+from ..errors import ErrorObject as ErrorObject
+
 JSON = dict[str, Any]
 
 # ----------------------------------------------------------------- shared parts
@@ -39,16 +41,6 @@ class IncompleteDetails:
     """Why a run or message ended `incomplete`."""
 
     reason: str | None = None
-
-
-@attrs.frozen
-class ErrorObject:
-    """The payload of an `error` stream event."""
-
-    message: str | None = None
-    type: str | None = None
-    code: str | None = None
-    param: str | None = None
 
 
 @attrs.frozen

@@ -1,10 +1,8 @@
-"""Tools: `@tool` functions, their JSON schema, and answering tool calls.
+"""Tools as declared: `@tool`, the JSON schema from type hints, and argument parsing.
 
 A tool's name is its function's name, its description its docstring, its JSON
-schema derived once from the type hints.  Calling a tool parses the model's JSON
-arguments and structures them with cattrs into the declared types; bad arguments,
-an exception or a timeout become an error *output* that tells the model what went
-wrong — a tool problem never aborts the run, and every call gets exactly one output.
+schema derived once from the type hints; the model's JSON arguments are structured
+with cattrs into the declared types.  Running calls is `tool_calls`' job.
 """
 
 from __future__ import annotations
@@ -12,51 +10,39 @@ from __future__ import annotations
 import enum
 import inspect
 import json
-import logging
-import math
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, TypeVar, Union
+from typing import Any, Literal, TypeVar, Union, overload
 
-import anyio
 import attrs
 import cattrs
 
-from .convert import converter
-from .dispatch import is_async_callable
+from .callables import is_async_callable
+from .convert import new_converter
 from .errors import ToolDefinitionError
 
-__all__ = ["DEFAULT_TOOL_TIMEOUT", "ToolCallRequest", "ToolOutput", "ToolSpec", "execute", "tool"]
-
-log = logging.getLogger("assistants_events")
+__all__ = [
+    "DEFAULT_TOOL_TIMEOUT",
+    "ToolArgumentError",
+    "ToolSpec",
+    "converter",
+    "make_tool",
+    "schema_for",
+    "tool",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+converter = new_converter()
+"""Structures tool arguments into the tools' parameter types; register hooks for your
+own types here.  It is not the converter that decodes server payloads."""
+
 DEFAULT_TOOL_TIMEOUT = 60.0
+"""Seconds a tool call may take when neither the tool nor the handler says otherwise."""
 TOOL_MARK = "__assistants_events_tool__"
-
-
-@attrs.frozen
-class ToolCallRequest:
-    """One function call the run waits for: its id, tool name and JSON arguments."""
-
-    id: str
-    name: str
-    arguments: str
-
-
-@attrs.frozen
-class ToolOutput:
-    """The answer to one tool call, as `submit_tool_outputs` sends it."""
-
-    tool_call_id: str
-    output: str
-    ok: bool = True
-
-    def to_json(self) -> dict[str, str]:
-        """The request-body form of this output."""
-        return {"tool_call_id": self.tool_call_id, "output": self.output}
+_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")  # the API's rule for function names
 
 
 class ToolArgumentError(Exception):
@@ -69,6 +55,7 @@ class _Param:
     hint: Any
     required: bool
     default: Any
+    nullable: bool = False
 
 
 @attrs.frozen
@@ -82,7 +69,8 @@ class ToolSpec:
     params: tuple[_Param, ...] = attrs.field(repr=False)
     bound: bool
     is_async: bool
-    timeout: float | None = DEFAULT_TOOL_TIMEOUT
+    timeout: float | None = None
+    """Seconds a call may take; None: the handler's `tool_timeout`; `math.inf`: no limit."""
     strict: bool = False
 
     def definition(self) -> dict[str, Any]:
@@ -94,12 +82,23 @@ class ToolSpec:
             function["strict"] = True
         return {"type": "function", "function": function}
 
+    def response_definition(self) -> dict[str, Any]:
+        """The flat `{"type": "function", "name", "parameters", ...}` entry of the Responses API."""
+        entry: dict[str, Any] = {"type": "function", "name": self.name}
+        if self.description:
+            entry["description"] = self.description
+        entry["parameters"] = self.parameters
+        entry["strict"] = self.strict
+        return entry
+
     def parse_arguments(self, arguments: str) -> dict[str, Any]:
         """The keyword arguments for the function; `ToolArgumentError` if they do not fit."""
         try:
             decoded = json.loads(arguments) if arguments.strip() else {}
         except ValueError as exc:
             raise ToolArgumentError(f"arguments are not valid JSON ({exc})") from None
+        except RecursionError:
+            raise ToolArgumentError("arguments are nested too deeply") from None
         if not isinstance(decoded, dict):
             raise ToolArgumentError(f"arguments must be a JSON object, got {arguments[:80]!r}")
         known = {p.name for p in self.params}
@@ -108,14 +107,21 @@ class ToolSpec:
             raise ToolArgumentError(f"unexpected argument(s) {', '.join(unexpected)}")
         kwargs: dict[str, Any] = {}
         for param in self.params:
-            if param.name not in decoded:
+            if param.name not in decoded or (
+                # strict schemas make every argument required: null means "the default"
+                decoded[param.name] is None and not param.required and not param.nullable
+            ):
                 if param.required:
                     raise ToolArgumentError(f"missing required argument {param.name!r}")
                 continue
             try:
                 kwargs[param.name] = converter.structure(decoded[param.name], param.hint)
             except Exception as exc:  # a user's attrs validator may raise anything
-                detail = _describe_error(exc)
+                detail = (
+                    _describe_error(exc)
+                    if not isinstance(exc, RecursionError)
+                    else ("nested too deeply")
+                )
                 raise ToolArgumentError(
                     f"argument {param.name!r} should be {_type_name(param.hint)}: {detail}"
                 ) from None
@@ -138,17 +144,20 @@ def make_tool(
     bound: bool,
     name: str | None = None,
     description: str | None = None,
-    timeout: float | None = DEFAULT_TOOL_TIMEOUT,
+    timeout: float | None = None,
     strict: bool = False,
 ) -> ToolSpec:
     """Build the `ToolSpec` of a function (a method when `bound`)."""
     if not callable(fn):
         raise ToolDefinitionError(f"@tool decorates a function, not {fn!r}")
     tool_name = name or fn.__name__
-    if not tool_name.replace("_", "").replace("-", "").isalnum() or len(tool_name) > 64:
+    if not _NAME.fullmatch(tool_name):
         raise ToolDefinitionError(
-            f"tool name {tool_name!r} must be 1-64 letters, digits, '_' or '-' (an API rule)"
+            f"tool name {tool_name!r} must be 1-64 ASCII letters, digits, '_' or '-' "
+            "(the API's rule); pass @tool(name=...) to choose another"
         )
+    if timeout is not None and not timeout > 0:
+        raise ToolDefinitionError(f"tool {tool_name!r}: timeout must be > 0, got {timeout!r}")
     try:
         hints = typing.get_type_hints(fn, include_extras=True)
     except Exception as exc:
@@ -177,19 +186,21 @@ def make_tool(
         optional = _is_optional(base)
         has_default = p.default is not inspect.Parameter.empty
         try:
-            schema = schema_for(base)
+            schema = schema_for(base, strict=strict)
         except ToolDefinitionError as exc:
             raise ToolDefinitionError(f"tool {tool_name!r}, argument {p.name!r}: {exc}") from None
         if extra:
             schema = {**schema, "description": extra}
-        properties[p.name] = schema
         is_required = not has_default and not optional
+        if strict and not is_required and not optional:
+            schema = _nullable(schema)  # strict: sent always, null standing for the default
+        properties[p.name] = schema
         if is_required:
             required.append(p.name)
-        params.append(_Param(p.name, base, is_required, p.default if has_default else None))
-    parameters: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        parameters["required"] = required
+        params.append(
+            _Param(p.name, base, is_required, p.default if has_default else None, optional)
+        )
+    parameters = _object_schema(properties, required, strict)
     doc = description if description is not None else inspect.getdoc(fn) or ""
     return ToolSpec(
         tool_name,
@@ -204,22 +215,39 @@ def make_tool(
     )
 
 
+@overload
+def tool(fn: F, /) -> F: ...
+
+
+@overload
+def tool(
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    timeout: float | None = None,
+    strict: bool = False,
+) -> Callable[[F], F]: ...
+
+
 def tool(
     fn: F | None = None,
     /,
     *,
     name: str | None = None,
     description: str | None = None,
-    timeout: float | None = DEFAULT_TOOL_TIMEOUT,
+    timeout: float | None = None,
     strict: bool = False,
-) -> Any:
+) -> F | Callable[[F], F]:
     """Declare an `EventHandler` method as a tool the assistant may call.
 
-    `@tool` or `@tool(name=..., description=..., timeout=...)`.  The schema comes
-    from the type hints: `str`, `int`, `float`, `bool`, `Literal[...]`, `Enum`,
-    `list[...]`, `dict`, attrs classes (nested objects), `X | None`, and
+    `@tool` or `@tool(name=..., description=..., timeout=..., strict=...)`.  The
+    schema comes from the type hints: `str`, `int`, `float`, `bool`, `Literal[...]`,
+    `Enum`, `list[...]`, `dict`, attrs classes (nested objects), `X | None`, and
     `Annotated[X, "description"]`.  Arguments with defaults or `None` allowed are
-    not required.  The return value becomes the output: a string as is, anything
+    not required.  `timeout` (seconds) defaults to the handler's `tool_timeout`;
+    `math.inf` lifts the limit.  `strict=True` emits a schema the API accepts in
+    strict mode (every object closed, every property required, optional ones
+    nullable).  The return value becomes the output: a string as is, anything
     else JSON-encoded.
     """
 
@@ -251,19 +279,47 @@ def _is_optional(hint: Any) -> bool:
 _SCALARS: Mapping[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
 
 
-def schema_for(hint: Any) -> dict[str, Any]:
-    """The JSON schema of a Python type hint (the subset tools may use)."""
+def schema_for(hint: Any, *, strict: bool = False) -> dict[str, Any]:
+    """The JSON schema of a Python type hint (the subset tools may use).
+
+    `strict=True` gives the form the API's strict mode accepts.
+    """
     hint, description = _split_annotated(hint)
-    schema = _schema(hint)
+    schema = _schema(hint, strict)
     if description:
         schema = {**schema, "description": description}
     return schema
 
 
-def _schema(hint: Any) -> dict[str, Any]:
+def _object_schema(properties: dict[str, Any], required: list[str], strict: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object", "properties": properties}
+    if strict:
+        out["required"] = list(properties)
+        out["additionalProperties"] = False
+    elif required:
+        out["required"] = required
+    return out
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema also admitting null (strict mode's way of saying "optional")."""
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        out = {**schema, "type": [kind, "null"]}
+        if "enum" in out and None not in out["enum"]:
+            out["enum"] = [*out["enum"], None]
+        return out
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [*schema["anyOf"], {"type": "null"}]}
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _schema(hint: Any, strict: bool) -> dict[str, Any]:
     if hint in _SCALARS:
         return {"type": _SCALARS[hint]}
     if hint is Any:
+        if strict:
+            raise ToolDefinitionError("Any has no strict JSON schema; name the type")
         return {}
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
@@ -282,89 +338,35 @@ def _schema(hint: Any) -> dict[str, Any]:
         return schema
     if origin in (list, Sequence, tuple, set, frozenset) or hint in (list, tuple):
         item = args[0] if args else Any
-        return {"type": "array", "items": schema_for(item)}
+        return {"type": "array", "items": schema_for(item, strict=strict)}
     if origin in (dict, Mapping) or hint is dict:
+        if strict:
+            raise ToolDefinitionError(
+                "a free-form dict has no strict JSON schema; use an attrs class"
+            )
         return {"type": "object"}
     if origin in (Union, types.UnionType):
         members = [a for a in args if a is not type(None)]
-        if len(members) == 1:
-            return schema_for(members[0])
-        return {"anyOf": [schema_for(a) for a in members]}
+        schema = (
+            schema_for(members[0], strict=strict)
+            if len(members) == 1
+            else {"anyOf": [schema_for(a, strict=strict) for a in members]}
+        )
+        return _nullable(schema) if strict and len(members) < len(args) else schema
     if isinstance(hint, type) and attrs.has(hint):
         attrs.resolve_types(hint)
         properties = {}
         required = []
         for field in attrs.fields(hint):
-            properties[field.name] = schema_for(field.type)
-            if field.default is attrs.NOTHING and not _is_optional(field.type):
+            schema = schema_for(field.type, strict=strict)
+            is_required = field.default is attrs.NOTHING and not _is_optional(field.type)
+            if strict and not is_required and not _is_optional(field.type):
+                schema = _nullable(schema)
+            properties[field.name] = schema
+            if is_required:
                 required.append(field.name)
-        out: dict[str, Any] = {"type": "object", "properties": properties}
-        if required:
-            out["required"] = required
-        return out
+        return _object_schema(properties, required, strict)
     raise ToolDefinitionError(
         f"type {_type_name(hint)} has no JSON schema here; use str, int, float, bool, "
         "Literal, Enum, list, dict, an attrs class, or Optional of those"
     )
-
-
-# ----------------------------------------------------------------- execution
-
-
-def _render(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, enum.Enum):
-        value = value.value
-    try:
-        return json.dumps(converter.unstructure(value), ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        return str(value)
-
-
-async def _call_one(
-    spec: ToolSpec | None, call: ToolCallRequest, handler: Any, default_timeout: float | None
-) -> ToolOutput:
-    if spec is None:
-        return ToolOutput(call.id, f"error: there is no tool named {call.name!r}", ok=False)
-    try:
-        kwargs = spec.parse_arguments(call.arguments)
-    except ToolArgumentError as exc:
-        return ToolOutput(call.id, f"error: bad arguments for {spec.name}: {exc}", ok=False)
-    target = spec.fn.__get__(handler) if spec.bound else spec.fn
-    limit = spec.timeout if spec.timeout is not None else default_timeout
-    try:
-        with anyio.fail_after(limit if limit is not None and math.isfinite(limit) else None):
-            if spec.is_async:
-                value = await target(**kwargs)
-            else:
-                value = target(**kwargs)
-    except TimeoutError:
-        log.warning("tool %s timed out after %ss (call %s)", spec.name, limit, call.id)
-        return ToolOutput(call.id, f"error: tool {spec.name} timed out after {limit}s", ok=False)
-    except Exception as exc:
-        log.warning("tool %s failed (call %s): %r", spec.name, call.id, exc)
-        return ToolOutput(call.id, f"error: tool {spec.name} failed: {exc!r}", ok=False)
-    return ToolOutput(call.id, _render(value))
-
-
-async def execute(
-    tools: Mapping[str, ToolSpec],
-    calls: Sequence[ToolCallRequest],
-    handler: Any,
-    *,
-    default_timeout: float | None = DEFAULT_TOOL_TIMEOUT,
-) -> list[ToolOutput]:
-    """Run every call concurrently; return one output per call, in the calls' order."""
-    results: list[ToolOutput | None] = [None] * len(calls)
-
-    async def run(i: int, call: ToolCallRequest) -> None:
-        results[i] = await _call_one(tools.get(call.name), call, handler, default_timeout)
-
-    async with anyio.create_task_group() as group:
-        for i, call in enumerate(calls):
-            group.start_soon(run, i, call)
-    outputs = [r for r in results if r is not None]
-    if len(outputs) != len(calls):  # pragma: no cover - every task writes its slot or raises
-        raise RuntimeError("a tool call finished without an output")
-    return outputs

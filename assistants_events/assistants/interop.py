@@ -8,14 +8,15 @@ is not imported here: any object with `event` and a pydantic `data` will do.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 
-from .accumulate import StreamResult
-from .events import Event
+from ..events import Event
+from ..result import StreamResult
+from . import names
 
 if TYPE_CHECKING:
-    from .handler import EventHandler
+    from ..handler import EventHandler
 
 __all__ = ["consume_openai", "event_from_openai"]
 
@@ -36,16 +37,17 @@ async def consume_openai(
 ) -> StreamResult:
     """Dispatch every event of an SDK stream to `handler`; return its `StreamResult`.
 
-    The SDK swallows the `done` event, so a stream that ends normally counts as done.
+    The SDK swallows the `done` event, so a stream that ends normally gets it back:
+    handlers and the lifecycle see the same events as from the bytes.
     """
-    state = handler._ae_state()
-    state.acc.done = False
-    if isinstance(stream, AsyncIterable):
-        async for sdk_event in stream:
-            await handler.dispatch(event_from_openai(sdk_event))
-    else:
-        for sdk_event in stream:
-            await handler.dispatch(event_from_openai(sdk_event))
-    state.acc.done = True
-    state.lifecycle.finish(True)
-    return state.acc.result()
+
+    async def events() -> AsyncIterator[Event]:
+        if isinstance(stream, AsyncIterable):
+            async for sdk_event in stream:
+                yield event_from_openai(sdk_event)
+        else:
+            for sdk_event in stream:
+                yield event_from_openai(sdk_event)
+        yield Event(names.DONE, "[DONE]")
+
+    return await handler.consume_events(events())

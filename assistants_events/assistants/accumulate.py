@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
+from ..errors import AssistantsEventsError, EventDecodeError
+from ..events import Event, require_id
+from ..result import StreamResult
 from . import models as m
 from . import names
 from .convert import structure
-from .errors import AssistantsEventsError, EventDecodeError
-from .events import Event, require_id
 
-__all__ = ["Accumulator", "StreamResult"]
+__all__ = ["Accumulator"]
 
 _REPLACED = frozenset({"index", "type", "id"})
 
@@ -211,27 +210,6 @@ def _copy_json(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy_json(v) for v in value]
     return value
-
-
-@attrs.frozen
-class StreamResult:
-    """What one or more consumed streams amounted to.
-
-    `run` is the last run snapshot, `messages` the final snapshots of the messages
-    in the order they were created, `run_steps` likewise for steps, `usage` the
-    run's token usage (or the sum of its steps' while the run has none), `done`
-    whether the last stream ended with `done`, and `text` all assistant text,
-    messages separated by a blank line.
-    """
-
-    run: m.Run | None
-    messages: list[m.Message]
-    run_steps: list[m.RunStep]
-    usage: m.Usage | None
-    done: bool
-    text: str
-    thread: m.Thread | None = None
-    runs: list[m.Run] = attrs.field(factory=list)
 
 
 class Accumulator:

@@ -1,0 +1,211 @@
+"""The Assistants API's endpoints (v2), on the generic `Transport`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from .. import errors as e
+from ..tool_calls import ToolOutput
+from ..transport import Page, RunStream, Transport
+from . import models as m
+from .convert import structure
+
+__all__ = ["AssistantsEndpoints"]
+
+T = TypeVar("T")
+
+_BETA = {"OpenAI-Beta": "assistants=v2"}
+
+
+class AssistantsEndpoints(Transport):
+    """Assistants, threads, messages, runs and run steps (the Assistants API, v2)."""
+
+    async def _model(
+        self,
+        cls: type[T],
+        method: str,
+        path: str,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> T:
+        payload = await self.request(method, path, body, params, _BETA)
+        return structure(payload, cls, event=path)
+
+    async def _page(self, cls: type[T], path: str, params: Mapping[str, Any]) -> Page[T]:
+        payload = await self.request("GET", path, None, params, _BETA)
+        if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
+            raise e.EventDecodeError(path, "a list answer needs a 'data' list")
+        return Page(
+            [structure(item, cls, event=path) for item in payload["data"]],
+            payload.get("first_id"),
+            payload.get("last_id"),
+            bool(payload.get("has_more")),
+        )
+
+    async def _stream(self, path: str, body: Any) -> RunStream:
+        return await self.stream("POST", path, body, None, _BETA)
+
+    # ------------------------------------------------------------ assistants
+
+    async def create_assistant(self, model: str, **params: Any) -> m.Assistant:
+        """Create an assistant (`name`, `instructions`, `tools`, ... as the API takes)."""
+        return await self._model(m.Assistant, "POST", "/assistants", {"model": model, **params})
+
+    async def retrieve_assistant(self, assistant_id: str) -> m.Assistant:
+        """Fetch one assistant."""
+        return await self._model(m.Assistant, "GET", f"/assistants/{assistant_id}")
+
+    async def update_assistant(self, assistant_id: str, **params: Any) -> m.Assistant:
+        """Change an assistant's fields."""
+        return await self._model(m.Assistant, "POST", f"/assistants/{assistant_id}", params)
+
+    async def list_assistants(
+        self, *, limit: int | None = None, order: str | None = None, after: str | None = None
+    ) -> Page[m.Assistant]:
+        """One page of assistants."""
+        return await self._page(
+            m.Assistant, "/assistants", {"limit": limit, "order": order, "after": after}
+        )
+
+    async def delete_assistant(self, assistant_id: str) -> m.Deleted:
+        """Delete an assistant."""
+        return await self._model(m.Deleted, "DELETE", f"/assistants/{assistant_id}")
+
+    # --------------------------------------------------------------- threads
+
+    async def create_thread(
+        self, messages: Sequence[Mapping[str, Any]] | None = None, **params: Any
+    ) -> m.Thread:
+        """Create a thread, optionally with its first messages."""
+        body = {"messages": list(messages or ()), **params}
+        return await self._model(m.Thread, "POST", "/threads", body)
+
+    async def retrieve_thread(self, thread_id: str) -> m.Thread:
+        """Fetch one thread."""
+        return await self._model(m.Thread, "GET", f"/threads/{thread_id}")
+
+    async def delete_thread(self, thread_id: str) -> m.Deleted:
+        """Delete a thread."""
+        return await self._model(m.Deleted, "DELETE", f"/threads/{thread_id}")
+
+    # -------------------------------------------------------------- messages
+
+    async def create_message(
+        self, thread_id: str, content: str | Sequence[Any], *, role: str = "user", **params: Any
+    ) -> m.Message:
+        """Add a message to a thread."""
+        body = {"role": role, "content": content, **params}
+        return await self._model(m.Message, "POST", f"/threads/{thread_id}/messages", body)
+
+    async def retrieve_message(self, thread_id: str, message_id: str) -> m.Message:
+        """Fetch one message."""
+        return await self._model(m.Message, "GET", f"/threads/{thread_id}/messages/{message_id}")
+
+    async def list_messages(
+        self,
+        thread_id: str,
+        *,
+        limit: int | None = None,
+        order: str | None = None,
+        after: str | None = None,
+        before: str | None = None,
+        run_id: str | None = None,
+    ) -> Page[m.Message]:
+        """One page of a thread's messages."""
+        params = {
+            "limit": limit,
+            "order": order,
+            "after": after,
+            "before": before,
+            "run_id": run_id,
+        }
+        return await self._page(m.Message, f"/threads/{thread_id}/messages", params)
+
+    async def iter_messages(
+        self, thread_id: str, *, limit: int | None = None, order: str | None = None
+    ) -> AsyncIterator[m.Message]:
+        """Every message of a thread, following the pages."""
+        after: str | None = None
+        while True:
+            page = await self.list_messages(thread_id, limit=limit, order=order, after=after)
+            for message in page.data:
+                yield message
+            if not page.has_more or not page.data:
+                return
+            after = page.last_id or page.data[-1].id
+
+    # ------------------------------------------------------------------ runs
+
+    async def create_run(self, thread_id: str, assistant_id: str, **params: Any) -> m.Run:
+        """Start a run without streaming; poll it with `retrieve_run`."""
+        body = {"assistant_id": assistant_id, **params}
+        return await self._model(m.Run, "POST", f"/threads/{thread_id}/runs", body)
+
+    async def stream_run(self, thread_id: str, assistant_id: str, **params: Any) -> RunStream:
+        """Start a run and return its event stream."""
+        body = {"assistant_id": assistant_id, **params, "stream": True}
+        return await self._stream(f"/threads/{thread_id}/runs", body)
+
+    async def create_thread_and_run(self, assistant_id: str, **params: Any) -> m.Run:
+        """Create a thread (`thread={"messages": [...]}`) and start a run on it."""
+        body = {"assistant_id": assistant_id, **params}
+        return await self._model(m.Run, "POST", "/threads/runs", body)
+
+    async def stream_thread_and_run(self, assistant_id: str, **params: Any) -> RunStream:
+        """Create a thread and start a streamed run on it."""
+        body = {"assistant_id": assistant_id, **params, "stream": True}
+        return await self._stream("/threads/runs", body)
+
+    async def retrieve_run(self, thread_id: str, run_id: str) -> m.Run:
+        """Fetch one run."""
+        return await self._model(m.Run, "GET", f"/threads/{thread_id}/runs/{run_id}")
+
+    async def list_runs(
+        self,
+        thread_id: str,
+        *,
+        limit: int | None = None,
+        order: str | None = None,
+        after: str | None = None,
+    ) -> Page[m.Run]:
+        """One page of a thread's runs."""
+        return await self._page(
+            m.Run, f"/threads/{thread_id}/runs", {"limit": limit, "order": order, "after": after}
+        )
+
+    async def cancel_run(self, thread_id: str, run_id: str) -> m.Run:
+        """Ask the server to cancel a run."""
+        return await self._model(m.Run, "POST", f"/threads/{thread_id}/runs/{run_id}/cancel")
+
+    async def submit_tool_outputs(
+        self, thread_id: str, run_id: str, tool_outputs: Sequence[ToolOutput]
+    ) -> m.Run:
+        """Answer a `requires_action` run without streaming."""
+        body = {"tool_outputs": [o.to_json() for o in tool_outputs]}
+        path = f"/threads/{thread_id}/runs/{run_id}/submit_tool_outputs"
+        return await self._model(m.Run, "POST", path, body)
+
+    async def stream_submit_tool_outputs(
+        self, thread_id: str, run_id: str, tool_outputs: Sequence[ToolOutput]
+    ) -> RunStream:
+        """Answer a `requires_action` run; return the stream of its continuation."""
+        body = {"tool_outputs": [o.to_json() for o in tool_outputs], "stream": True}
+        path = f"/threads/{thread_id}/runs/{run_id}/submit_tool_outputs"
+        return await self._stream(path, body)
+
+    async def list_run_steps(
+        self,
+        thread_id: str,
+        run_id: str,
+        *,
+        limit: int | None = None,
+        order: str | None = None,
+        after: str | None = None,
+    ) -> Page[m.RunStep]:
+        """One page of a run's steps."""
+        return await self._page(
+            m.RunStep,
+            f"/threads/{thread_id}/runs/{run_id}/steps",
+            {"limit": limit, "order": order, "after": after},
+        )

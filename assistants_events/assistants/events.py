@@ -1,0 +1,66 @@
+"""How the core reads Assistants events: the model each name is structured into.
+
+Deltas (`thread.message.delta`, `thread.run.step.delta`) try a fast path for the
+shapes that arrive by the hundred thousand before the detailed converter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..events import EventType
+from . import models as m
+from . import names
+from .convert import fast_message_delta, fast_step_delta, structure
+
+__all__ = ["EVENT_TYPES", "model_for"]
+
+_MODELS: dict[str, type[Any]] = {names.THREAD_CREATED: m.Thread}
+_MODELS.update(dict.fromkeys(names.RUN_EVENTS, m.Run))
+_MODELS.update(dict.fromkeys(names.STEP_EVENTS, m.RunStep))
+_MODELS.update(dict.fromkeys(names.MESSAGE_EVENTS, m.Message))
+_MODELS[names.STEP_DELTA] = m.RunStepDelta
+_MODELS[names.MESSAGE_DELTA] = m.MessageDelta
+
+
+def model_for(name: str) -> type[Any] | None:
+    """The model class an Assistants event's data is structured into (`None`: done/unknown)."""
+    if name == names.ERROR:
+        return m.ErrorObject
+    return _MODELS.get(name)
+
+
+def _decoder(name: str, cls: type[Any]) -> Callable[[Any], Any]:
+    def decode(payload: Any) -> Any:
+        return structure(payload, cls, event=name)
+
+    return decode
+
+
+def _fast(name: str, cls: type[Any], fast: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def decode(payload: Any) -> Any:
+        built = fast(payload)
+        return built if built is not None else structure(payload, cls, event=name)
+
+    return decode
+
+
+def _message_text(payload: Any) -> str | None:
+    parts = payload["delta"].get("content") or ()
+    texts = [p["text"].get("value") or "" for p in parts if p.get("type") == "text"]
+    return "".join(texts) if texts else None
+
+
+EVENT_TYPES: dict[str, EventType] = {
+    name: EventType(decode=_decoder(name, cls)) for name, cls in _MODELS.items()
+}
+EVENT_TYPES[names.MESSAGE_DELTA] = EventType(
+    decode=_fast(names.MESSAGE_DELTA, m.MessageDelta, fast_message_delta),
+    text_delta=_message_text,
+    delta=True,
+)
+EVENT_TYPES[names.STEP_DELTA] = EventType(
+    decode=_fast(names.STEP_DELTA, m.RunStepDelta, fast_step_delta), delta=True
+)
+EVENT_TYPES[names.DONE] = EventType(json=False)

@@ -1,0 +1,62 @@
+"""`AssistantsState`: the run/step/message lifecycle and snapshots of one handler."""
+
+from __future__ import annotations
+
+from ..events import Event, require_id
+from ..lifecycle import Policy
+from ..result import StreamResult
+from . import names
+from .accumulate import Accumulator
+from .lifecycle import Lifecycle, kind_of
+
+__all__ = ["AssistantsState"]
+
+_KINDS: dict[str, str | None] = {name: kind_of(name) for name in names.ALL_EVENTS}
+
+
+class AssistantsState:
+    """Checks and folds Assistants events; follows a run across its submit streams."""
+
+    __slots__ = ("acc", "lifecycle")
+
+    def __init__(self, policy: Policy) -> None:
+        self.lifecycle = Lifecycle(policy=policy)
+        self.acc = Accumulator()
+
+    def ingest(self, event: Event) -> None:
+        """Check one event and fold it (see `StreamState.ingest`)."""
+        name = event.name
+        # Names newer than this library are dispatched but neither checked nor folded.
+        kind = _KINDS.get(name)
+        if kind is None:
+            self.acc.add(event, None)
+        elif name in names.DELTA_EVENTS:
+            object_id = require_id(event)
+            self.lifecycle.check_delta(kind, object_id, name)
+            self.acc.add_delta(kind, object_id, event)
+        else:
+            self.lifecycle.observe(event)
+            self.acc.add(event, kind)
+
+    def begin(self) -> None:
+        """A new body starts: it must end with its own `done`."""
+        self.acc.done = False
+
+    def end(self) -> None:
+        """A body cut before `done` while a run was running is an `IncompleteStream`."""
+        self.lifecycle.finish(self.acc.done)
+
+    def result(self) -> StreamResult:
+        """The typed result of everything ingested so far."""
+        return self.acc.result()
+
+    def known_thread(self) -> str | None:
+        """The id of the thread a `thread.created` event announced, if one did."""
+        return self.acc.thread_id()
+
+    def known_runs(self) -> list[tuple[str, str | None, str]]:
+        """Every run seen so far as (run id, thread id, status)."""
+        return [
+            (run_id, self.acc.run_thread_id(run_id), status)
+            for run_id, status in self.lifecycle.runs.items()
+        ]

@@ -1,0 +1,1 @@
+"""Benchmarks and the stream generator they share with the tests; run the scripts directly."""
