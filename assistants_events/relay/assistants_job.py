@@ -135,7 +135,7 @@ async def drive_assistants(ctx: JobContext) -> JobSummary:
 
 
 async def _failed(ctx: JobContext, handler: EventHandler, error: str) -> JobSummary:
-    if ctx.publisher is not None and not ctx.publisher.closed:
+    if ctx.publisher is not None and not ctx.publisher.ended:
         await ctx.publisher.close(error=error)
     result = handler.result
     run = result.run

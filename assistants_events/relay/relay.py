@@ -133,6 +133,7 @@ class Publisher(Router):
         self.run_final = False
         self.published = 0
         self.closed = False
+        self.ended = False
         self.last_id: str | None = None
         self._last: tuple[int, int] | None = None
         self._pending: list[dict[str, str]] = []
@@ -171,17 +172,19 @@ class Publisher(Router):
             raise self._failure
 
     async def close(self, error: str | None = None) -> None:
-        """Write what is queued, then the end marker (with `error` if given); idempotent."""
-        if self.closed:
+        """Write what is queued, then the end marker (with `error` if given).
+
+        Idempotent once it succeeded; after a Redis failure, calling it again
+        retries (what was queued is still queued, in order).
+        """
+        if self.ended:
             return
-        self.closed = True
+        self.closed = True  # no more events are accepted
         marker = {"end": "1"} if error is None else {"end": "1", "error": error}
         async with self._lock:
-            if self._failure is not None:
-                raise self._failure
+            self._failure = None  # a new attempt
             await self._write((marker,))
-        if self._failure is not None:
-            raise self._failure
+        self.ended = True
 
     async def _drain(self) -> None:
         while self._pending and self._failure is None:
@@ -199,7 +202,8 @@ class Publisher(Router):
         try:
             await self._append(batch, ended=bool(tail))
         except BaseException as exc:
-            self._pending[:0] = batch  # not written: kept, in order, for close(error=...)
+            # Not written: kept, in order, for a later flush/close (the marker is re-added).
+            self._pending[:0] = batch[: len(batch) - len(tail)]
             if isinstance(exc, RelayError):
                 self._failure = exc
             raise

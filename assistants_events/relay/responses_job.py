@@ -121,7 +121,7 @@ async def drive_responses(ctx: JobContext) -> JobSummary:
         if cause is not None:
             raise cause from None  # Redis or the lease, not the job: leave the run alone
         error = f"{type(exc).__name__}: {exc}"
-        if ctx.publisher is not None and not ctx.publisher.closed:
+        if ctx.publisher is not None and not ctx.publisher.ended:
             await ctx.publisher.close(error=error)
         return ctx.summary("error", error=error, object_id=recorder.response_id)
 

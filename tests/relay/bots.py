@@ -30,3 +30,17 @@ class SlowWeatherBot(WeatherBot):
         """The weather in a city, slowly."""
         await asyncio.sleep(0.1)
         return f"sunny in {city}"
+
+
+class GatedBot(WeatherBot):
+    """A tool that waits until the test opens the gate (set `entered`/`gate` in the loop)."""
+
+    entered: asyncio.Event
+    gate: asyncio.Event
+
+    @ae.tool
+    async def get_weather(self, city: str) -> str:
+        """The weather in a city, once the gate opens."""
+        type(self).entered.set()
+        await type(self).gate.wait()
+        return f"sunny in {city}"

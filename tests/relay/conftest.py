@@ -9,6 +9,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -37,7 +38,7 @@ def wait_for_port(port: int, limit: float = 10.0) -> None:
 class RedisServer:
     """A redis-server process on 127.0.0.1 (no persistence), stoppable and restartable."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, data_dir: Path | None = None) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError(
@@ -46,6 +47,7 @@ class RedisServer:
             )
         self.binary = binary
         self.port = port or free_port()
+        self.data_dir = data_dir
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -53,27 +55,25 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
+        args += ["--save", "", "--appendonly", "no"]
+        if self.data_dir is not None:
+            args += ["--dir", str(self.data_dir)]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for_port(self.port)
         return self
 
-    def stop(self) -> None:
+    def stop(self, *, save: bool = False) -> None:
+        """Stop it; with `save`, its data is written to `data_dir` first (a restart keeps it)."""
         if self.process is not None:
-            self.process.terminate()
+            if save:
+                subprocess.run(
+                    [shutil.which("redis-cli") or "redis-cli", "-p", str(self.port), "shutdown",
+                     "save"],
+                    capture_output=True, timeout=10, check=False,
+                )  # fmt: skip
+            else:
+                self.process.terminate()
             self.process.wait(10)
             self.process = None
 
