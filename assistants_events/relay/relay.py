@@ -15,6 +15,7 @@ so a browser's `EventSource` resumes exactly where it stopped.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -44,9 +45,9 @@ _BATCH = 512  # a handler waits for Redis once this many events are queued
 _READ_COUNT = 1000
 _BLOCK_MS = 5000
 
-# One batch in one script: with a fence (KEYS[2], a lease), nothing is written unless
-# the lease still holds the writer's token.  An id already in the stream means a
-# retried batch whose first attempt got through: that entry is done, not an error.
+# One batch in one script: with a fence (KEYS[2], a lease), nothing is written unless the
+# lease still holds the writer's token, and nothing after an end marker.  An id already in
+# the stream means a retried batch whose first attempt got through: done, not an error.
 _APPEND = """
 if KEYS[2] and redis.call('GET', KEYS[2]) ~= ARGV[3] then
   return redis.error_reply('LEASE the lease is held by another writer')
@@ -60,16 +61,11 @@ if top then
     end
   end
 end
-local i = 5
-while i <= #ARGV do
-  local n = tonumber(ARGV[i + 1])
-  local fields = {}
-  for j = 1, n do fields[j] = ARGV[i + 1 + j] end
-  local ok = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], ARGV[i], unpack(fields))
+for _, entry in ipairs(cjson.decode(ARGV[5])) do
+  local ok = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], entry[1], unpack(entry, 2))
   if type(ok) == 'table' and ok.err and not string.find(ok.err, 'equal or smaller') then
     return ok
   end
-  i = i + 2 + n
 end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
@@ -159,10 +155,15 @@ class Publisher(Router):
         end = ENDS.get(name)
         if end is not None and end(self, event):
             await self.close()
-        elif len(self._pending) >= _BATCH:
-            await self.flush()
-        elif self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._drain())
+        else:
+            draining = self._task is not None and not self._task.done()
+            if not draining:
+                self._task = asyncio.get_running_loop().create_task(self._drain())
+            if len(self._pending) >= _BATCH:
+                if draining and len(self._pending) >= 4 * _BATCH:
+                    await self.flush()  # Redis is behind: the handler waits for it
+                else:
+                    await asyncio.sleep(0)  # let the batch go out while dispatch goes on
 
     async def flush(self) -> None:
         """Write every queued event now."""
@@ -223,11 +224,11 @@ class Publisher(Router):
             ids.append(entry_id(ms, seq))
         ttl = int(relay.ttl) if ended else UNFINISHED_TTL
         lease, token = self.fence or ("", "")
-        args: list[str | int] = [relay.maxlen, max(1, ttl), token, ids[-1]]
-        for id_, fields in zip(ids, batch, strict=True):
-            args.extend((id_, len(fields) * 2))
-            for item in fields.items():
-                args.extend(item)
+        # The batch travels as one JSON argument: packing thousands of small
+        # arguments costs more than the whole script.
+        entries = [[id_, *[x for item in fields.items() for x in item]]
+                   for id_, fields in zip(ids, batch, strict=True)]  # fmt: skip
+        args = [relay.maxlen, max(1, ttl), token, ids[-1], json.dumps(entries)]
         keys = [self.stream, lease] if lease else [self.stream]
 
         async def send(client: Any) -> None:
