@@ -71,4 +71,7 @@ class JobContext:
 
     def summary(self, status: str, **fields: Any) -> JobSummary:
         """This job's summary."""
-        return JobSummary(self.job_id, self.api, status, attempts=self.attempts, **fields)
+        worker = self.token.rsplit(":", 1)[0]
+        return JobSummary(
+            self.job_id, self.api, status, attempts=self.attempts, worker=worker, **fields
+        )

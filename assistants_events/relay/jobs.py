@@ -35,7 +35,9 @@ class JobSummary:
     `status` is the run's or response's final status (`completed`, `failed`,
     `incomplete`, `cancelled`, `expired`), or `error` when the job could not be
     driven (then `error` says why); `text` the assistant's text; `usage` the
-    token usage as the server reported it; `object_id` the run or response id.
+    token usage as the server reported it; `object_id` the run or response id;
+    `attempts` how many times a worker started driving it, `worker` the one that
+    finished it.
     """
 
     job_id: str
@@ -47,6 +49,7 @@ class JobSummary:
     object_id: str | None = None
     thread_id: str | None = None
     attempts: int = 1
+    worker: str | None = None
 
     @property
     def ok(self) -> bool:
