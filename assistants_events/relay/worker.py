@@ -116,17 +116,16 @@ class Worker:
         await self._ensure_group()
         log.info("worker %s serving %s (group %s, concurrency %d, claim-idle %ss)", self.name,
                  self.keys.queue, self.keys.group, self.concurrency, self.claim_idle)  # fmt: skip
-        heartbeat = asyncio.get_running_loop().create_task(self._heartbeat())
+        loop = asyncio.get_running_loop()
+        heartbeat = loop.create_task(self._heartbeat())
+        stopping = loop.create_task(self._stopping.wait())
+        last_claim, outage = -self.claim_idle, 0
         try:
-            last_claim = -self.claim_idle
-            outage = 0
-            loop = asyncio.get_running_loop()
             while not self._stopping.is_set():
                 free = self.concurrency - len(self.jobs)
                 if free <= 0:
                     tasks = [hand.task for hand in self.jobs.values()]
-                    await asyncio.wait([*tasks, self._stop_task()], timeout=1.0,
-                                       return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                    await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)
                     continue
                 entries: list[tuple[str, dict[str, str]]] = []
                 try:
@@ -150,14 +149,12 @@ class Worker:
             if self.jobs:
                 await asyncio.wait([hand.task for hand in self.jobs.values()])
         finally:
+            stopping.cancel()
             heartbeat.cancel()
             for hand in list(self.jobs.values()):
                 hand.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
-
-    def _stop_task(self) -> asyncio.Task[Any]:
-        return asyncio.ensure_future(self._stopping.wait())
 
     async def _ensure_group(self) -> None:
         queue, group = self.keys.queue, self.keys.group
@@ -249,6 +246,7 @@ class Worker:
                 attempts=attempts,
             )
             summary = await self._drive(ctx)
+            hand.leased = False  # finishing releases the lease: no renewal from here
             if await store.finish(summary, token, entry):
                 self.finished += 1
                 if summary.error:
