@@ -40,7 +40,14 @@ log = logging.getLogger("assistants_events.relay")
 MAX_ROUNDS = 50
 _SETTLING = frozenset({"queued", "in_progress", "cancelling"})
 # A stream that broke off: resumed from the server's state instead of failing the job.
-_BROKEN = (e.APIConnectionError, e.APITimeoutError, e.StreamTimeout, e.IncompleteStream)
+# An `error` event too: the run's status on the server says what it came to.
+_BROKEN = (
+    e.APIConnectionError,
+    e.APITimeoutError,
+    e.StreamTimeout,
+    e.IncompleteStream,
+    e.StreamError,
+)
 
 
 class _Gone(Exception):

@@ -65,7 +65,7 @@ class JobContext:
     def attach(self, handler: EventHandler) -> Publisher:
         """Include the job's publisher in the handler: from now on its events are relayed."""
         fence = (self.relay.keys.lease(self.job_id), self.token)
-        self.publisher = self.relay.publisher(self.job_id, fence=fence)
+        self.publisher = self.relay.publisher(self.job_id, fence=fence, end_on_error=False)
         handler.include_router(self.publisher)
         return self.publisher
 

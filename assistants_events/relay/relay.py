@@ -41,6 +41,9 @@ DEFAULT_TTL = 3600.0
 UNFINISHED_TTL = 86_400
 """Seconds a stream whose publisher vanished without an end marker is kept."""
 
+ERROR_GRACE = 1.0
+"""Seconds after an `error` event before its stream ends, when no terminal event ends it."""
+
 _BATCH = 512  # a handler waits for Redis once this many events are queued
 _READ_COUNT = 1000
 _BLOCK_MS = 5000
@@ -96,9 +99,16 @@ def _always(publisher: Publisher, event: Event) -> bool:
     return True
 
 
+def _after_error(publisher: Publisher, event: Event) -> bool:
+    # The rest of the body still comes (a Responses `error` is followed by
+    # `response.failed`, which ends the stream); if nothing ends it, it ends shortly.
+    publisher.end_soon()
+    return False
+
+
 ENDS: Mapping[str, Callable[[Publisher, Event], bool]] = {
     "done": _after_run_done,
-    "error": _always,
+    "error": _after_error,
     "response.completed": _response_final,
     "response.failed": _always,
     "response.incomplete": _always,
@@ -115,16 +125,25 @@ class Publisher(Router):
     connection, a failed driver), call `await publisher.close(error="why")` so
     followers stop too.  A Redis failure (`RedisUnavailable`, `RelayError`) surfaces
     from the next event the handler dispatches, as the `__cause__` of the handler's
-    `HandlerError`, or directly from `flush` / `close`.
+    `HandlerError`, or directly from `flush` / `close`.  After an `error` event the
+    stream ends at the next terminal event, or `ERROR_GRACE` seconds later (call
+    `close()` to end it at once; `end_on_error=False` leaves it to the caller).
     """
 
     def __init__(
-        self, relay: RedisRelay, key: str, *, fence: tuple[str, str] | None = None
+        self,
+        relay: RedisRelay,
+        key: str,
+        *,
+        fence: tuple[str, str] | None = None,
+        end_on_error: bool = True,
     ) -> None:
         super().__init__(name=f"relay:{key}")
         self.relay = relay
         self.key = key
         self.fence = fence
+        self.end_on_error = end_on_error
+        self._closer: asyncio.Task[None] | None = None
         self.stream = relay.keys.events(key)
         self.run_final = False
         self.published = 0
@@ -165,6 +184,18 @@ class Publisher(Router):
                 else:
                     await asyncio.sleep(0)  # let the batch go out while dispatch goes on
 
+    def end_soon(self) -> None:
+        """End the stream `ERROR_GRACE` seconds from now unless something ends it first."""
+        if self.end_on_error and self._closer is None:
+            self._closer = asyncio.get_running_loop().create_task(self._close_later())
+
+    async def _close_later(self) -> None:
+        await asyncio.sleep(ERROR_GRACE)
+        try:
+            await self.close()
+        except RelayError as exc:
+            log.warning("could not end stream %r after its error event: %s", self.key, exc)
+
     async def flush(self) -> None:
         """Write every queued event now."""
         async with self._lock:
@@ -186,6 +217,8 @@ class Publisher(Router):
             self._failure = None  # a new attempt
             await self._write((marker,))
         self.ended = True
+        if self._closer is not None and self._closer is not asyncio.current_task():
+            self._closer.cancel()
 
     async def _drain(self) -> None:
         while self._pending and self._failure is None:
@@ -309,16 +342,20 @@ class RedisRelay:
 
     # ------------------------------------------------------------- publish
 
-    def publisher(self, key: str, *, fence: tuple[str, str] | None = None) -> Publisher:
+    def publisher(
+        self, key: str, *, fence: tuple[str, str] | None = None, end_on_error: bool = True
+    ) -> Publisher:
         """A router that relays its handler's events to the stream `key`.
 
         `fence=(lease_key, token)` (what workers use): every write checks that the
         Redis key `lease_key` still holds `token`, so a worker that lost its job
         cannot write into the stream of the worker that took it over.
+        `end_on_error=False`: an `error` event does not end the stream by itself
+        (a driver that goes on after it closes the stream when it is done).
         """
         if not key:
             raise ValueError("a relay key is a non-empty string (a run, response or job id)")
-        return Publisher(self, key, fence=fence)
+        return Publisher(self, key, fence=fence, end_on_error=end_on_error)
 
     async def last_entry(self, key: str) -> tuple[int, int]:
         """The id of the stream's newest entry (`(0, 0)` for a stream that does not exist)."""

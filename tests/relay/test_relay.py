@@ -180,3 +180,58 @@ async def test_following_after_trimmed_entries_raises_events_trimmed(
 async def test_a_garbage_last_event_id_is_refused(relay: RedisRelay) -> None:
     with pytest.raises(RelayError, match="not a Redis stream entry id"):
         await followed(relay, "run_1", after="banana")
+
+
+def genuine_responses(name: str) -> bytes:
+    return fixture_bytes(f"genuine/responses/{name}.sse")
+
+
+async def test_a_responses_stream_ends_after_its_completed_response(relay: RedisRelay) -> None:
+    original = await publish(relay, "resp_1", genuine_responses("no_seqnum_text_2025_03"))
+
+    events = await followed(relay, "resp_1")
+
+    assert [(e.name, e.raw) for e in events] == original.seen
+    assert events[-1].name == "response.completed"
+
+
+async def test_a_response_asking_for_function_calls_does_not_end_the_stream(
+    relay: RedisRelay,
+) -> None:
+    publisher = relay.publisher("resp_1")
+    handler = Recorder()
+    handler.include_router(publisher)
+    await handler.consume(genuine_responses("function_call_single_gpt51"))
+    await publisher.flush()
+
+    entries = await relay.entries("resp_1")
+
+    assert entries[-1][1]["e"] == "response.completed" and "end" not in entries[-1][1]
+
+
+async def test_an_error_then_response_failed_ends_after_the_failed_event(
+    relay: RedisRelay,
+) -> None:
+    handler = Recorder()
+    handler.include_router(relay.publisher("resp_1"))
+    with pytest.raises(ae.StreamError):
+        await handler.consume(genuine_responses("error_insufficient_quota_then_failed"))
+
+    events = await followed(relay, "resp_1")
+
+    assert [e.name for e in events][-2:] == ["error", "response.failed"]
+    assert [(e.name, e.raw) for e in events] == handler.seen
+
+
+async def test_an_error_nothing_follows_ends_the_stream_shortly_after(relay: RedisRelay) -> None:
+    handler = Recorder()
+    handler.include_router(relay.publisher("run_1"))
+    body = b"\n\n".join(fixture_bytes("text_run.sse").split(b"\n\n")[:4]) + b"\n\n"
+    body += b'event: error\ndata: {"message": "server_error", "code": "server_error"}\n\n'
+    with pytest.raises(ae.StreamError):
+        await handler.consume(body)
+
+    events = await followed(relay, "run_1")
+
+    assert events[-1].name == "error"
+    assert [(e.name, e.raw) for e in events] == handler.seen
