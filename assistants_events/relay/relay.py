@@ -18,7 +18,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -381,7 +381,7 @@ class RedisRelay:
 
     async def follow(
         self, key: str, after: str | None = None, *, idle_timeout: float | None = 300.0
-    ) -> AsyncIterator[Event]:
+    ) -> AsyncGenerator[Event, None]:
         """The stream's events after entry id `after` (from the start if `None`), as they come.
 
         Each `Event` carries the entry id as `event.id`.  Ends at the end marker;
@@ -404,7 +404,7 @@ class RedisRelay:
         *,
         idle_timeout: float | None = 300.0,
         keepalive: bool = True,
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         """The stream as SSE bytes with `id:` lines, after `last_event_id` (a `Last-Event-ID`).
 
         `await handler.consume(relay.sse(key))` re-dispatches the events; a web
@@ -434,7 +434,7 @@ class RedisRelay:
         idle_timeout: float | None,
         *,
         keepalive: bool = False,
-    ) -> AsyncIterator[list[tuple[str, dict[str, str]]]]:
+    ) -> AsyncGenerator[list[tuple[str, dict[str, str]]], None]:
         stream = self.keys.events(key)
         if after is None or after == "":
             last = "0-0"

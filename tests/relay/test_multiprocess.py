@@ -23,6 +23,7 @@ import attrs
 import pytest
 
 import assistants_events as ae
+from assistants_events.assistants.models import TextContent
 from assistants_events.relay import JobSummary, RedisRelay
 from tests.relay.bots import WeatherBot, job_params
 from tests.relay.conftest import free_port
@@ -205,7 +206,7 @@ def test_no_event_is_missing_or_repeated_in_any_job_stream(outcome: Outcome) -> 
         assert result.text == outcome.summaries[job_id].text
         for message in result.messages:
             # Deltas relayed before a crash are a prefix of the text: none doubled or skipped.
-            final = "".join(p.text.value for p in message.content if p.type == "text")
+            final = "".join(p.text.value for p in message.content if isinstance(p, TextContent))
             assert final.startswith(handler.text.get(message.id, "")), job_id
         names = [fields.get("e") for _, fields in entries]
         assert names.count("thread.run.completed") == 1, names
