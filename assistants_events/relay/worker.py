@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import contextlib
 import importlib
+import importlib.util
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ import socket
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -38,7 +40,16 @@ from .jobs import JobStore, JobSummary
 from .relay import RedisRelay
 from .responses_job import drive_responses
 
-__all__ = ["DRIVERS", "Worker", "load_handler", "main", "run_worker"]
+__all__ = [
+    "DESCRIPTION",
+    "DRIVERS",
+    "Worker",
+    "add_arguments",
+    "load_handler",
+    "main",
+    "run_from_args",
+    "run_worker",
+]
 
 log = logging.getLogger("assistants_events.relay")
 
@@ -60,19 +71,37 @@ class _Hand:
 
 
 def load_handler(spec: str) -> type[EventHandler]:
-    """The `EventHandler` subclass named `module:Class`."""
-    module_name, _, attr = spec.partition(":")
-    if not module_name or not attr:
+    """The `EventHandler` subclass named `module:Class` or `path/to/file.py:Class`.
+
+    A module is imported from the current directory (or an installed package); a
+    file's folder becomes importable, so it may import its neighbours.
+    """
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
         raise ValueError(f"--handler takes module:Class, got {spec!r}")
-    sys.path.insert(0, os.getcwd())
     try:
-        module = importlib.import_module(module_name)
-    finally:
-        sys.path.pop(0)
+        if module_name.endswith(".py"):
+            path = Path(module_name)
+            where = importlib.util.spec_from_file_location(path.stem, path)
+            if where is None or where.loader is None or not path.is_file():
+                raise ValueError(f"no such file: {module_name}")
+            _importable(str(path.resolve().parent))
+            module = importlib.util.module_from_spec(where)
+            where.loader.exec_module(module)
+        else:
+            _importable(os.getcwd())
+            module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(f"cannot import {module_name!r}: {exc}") from None
     handler = getattr(module, attr, None)
     if not (isinstance(handler, type) and issubclass(handler, EventHandler)):
         raise ValueError(f"{spec!r} is not an EventHandler subclass")
     return handler
+
+
+def _importable(folder: str) -> None:
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
 
 
 class Worker:
@@ -306,18 +335,26 @@ async def run_worker(
                 await client.close()
 
 
-def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
-    """The worker's options (added to `parser`, e.g. the CLI's `worker` subcommand)."""
-    parser = parser or argparse.ArgumentParser(
-        prog="assistants-events worker", description="serve relay jobs from Redis"
-    )
-    parser.add_argument("--redis", required=True, help="redis://[user:password@]host:port/db")
-    parser.add_argument("--handler", required=True, help="module:Class of an EventHandler")
+DESCRIPTION = (
+    "Takes jobs that RedisRelay.enqueue() queued, drives each with the handler (a new "
+    "instance per job; its @tools answer the tool calls), relays its events at the job "
+    "id and records its summary. A job whose worker stops answering for --claim-idle "
+    "seconds is taken over and resumed from the server's state. The model server is "
+    "configured like AssistantsClient(): $OPENAI_API_KEY, $OPENAI_BASE_URL."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the worker's options to `parser` (the CLI's `worker` command uses this)."""
+    parser.add_argument("--redis", required=True, metavar="URL",
+                        help="redis://[user:password@]host:port/db")  # fmt: skip
+    parser.add_argument("--handler", required=True, metavar="MODULE:CLASS",
+                        help="an EventHandler subclass, created once per job")  # fmt: skip
     parser.add_argument("--concurrency", type=int, default=4, help="jobs driven at once")
-    parser.add_argument("--claim-idle", type=float, default=30.0,
-                        help="seconds after which a silent worker's job is taken over")  # fmt: skip
+    parser.add_argument("--claim-idle", type=float, default=30.0, metavar="SECONDS",
+                        help="silence after which a worker's jobs are taken over")  # fmt: skip
     parser.add_argument("--prefix", default="ae", help="Redis key prefix (as the RedisRelay's)")
-    parser.add_argument("--name", help="consumer name (default host-pid-random)")
+    parser.add_argument("--name", help="consumer name (default: host-pid-random)")
     parser.add_argument("--log-level", default="INFO", help="logging level (INFO, DEBUG, ...)")
     return parser
 
@@ -328,7 +365,9 @@ async def run_from_args(args: argparse.Namespace) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     try:
         handler = load_handler(args.handler)
-    except (ImportError, ValueError) as exc:
+        if args.concurrency < 1 or args.claim_idle <= 0:
+            raise ValueError("--concurrency must be >= 1 and --claim-idle > 0")
+    except ValueError as exc:
         print(f"assistants-events worker: {exc}", file=sys.stderr)
         return 2
     await run_worker(args.redis, handler, concurrency=args.concurrency,
@@ -338,7 +377,10 @@ async def run_from_args(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m assistants_events.relay.worker --redis URL --handler module:Class`."""
-    args = build_parser().parse_args(argv)
+    parser = argparse.ArgumentParser(
+        prog="assistants-events worker", description=f"Serve relay jobs from Redis. {DESCRIPTION}"
+    )
+    args = add_arguments(parser).parse_args(argv)
     try:
         return asyncio.run(run_from_args(args))
     except AssistantsEventsError as exc:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 import assistants_events as ae
 from assistants_events.relay import JobTimeout, RedisRelay, UnknownJob
-from assistants_events.relay.worker import Worker
+from assistants_events.relay.worker import Worker, load_handler
+from assistants_events.relay.worker import main as worker_main
 from assistants_events.testing import MockAssistantsServer
 from tests.relay.bots import WeatherBot, job_params
 
@@ -114,3 +116,31 @@ async def test_wait_gives_up_with_job_timeout(relay: RedisRelay) -> None:
 async def test_enqueue_refuses_an_unknown_api(relay: RedisRelay) -> None:
     with pytest.raises(ValueError, match="api must be one of"):
         await relay.enqueue(api="completions", model="x")
+
+
+def test_worker_main_refuses_a_class_that_is_not_an_event_handler(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = worker_main(["--redis", "redis://127.0.0.1:1/0", "--handler", "json:JSONDecoder"])
+
+    assert code == 2
+    assert "'json:JSONDecoder' is not an EventHandler subclass" in capsys.readouterr().err
+
+
+def test_worker_main_refuses_a_handler_it_cannot_import(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = worker_main(["--redis", "redis://127.0.0.1:1/0", "--handler", "no_such_mod:Bot"])
+
+    assert code == 2
+    assert "cannot import 'no_such_mod'" in capsys.readouterr().err
+
+
+def test_load_handler_takes_a_file_path(tmp_path: Path) -> None:
+    (tmp_path / "mybot.py").write_text(
+        "import assistants_events as ae\nclass Bot(ae.EventHandler):\n    pass\n"
+    )
+
+    handler = load_handler(f"{tmp_path / 'mybot.py'}:Bot")
+
+    assert handler.__name__ == "Bot" and issubclass(handler, ae.EventHandler)
