@@ -173,6 +173,12 @@ async def run_jobs(url: str, base_url: str, prefix: str, jobs: int) -> float:
         return jobs / (time.perf_counter() - start)
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds a live process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds() -> float:
     """CPU time of this process and of its waited-for children (mock server, workers)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -180,8 +186,23 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def job_figures(url: str, jobs: int, counts: tuple[int, ...]) -> dict[int, tuple[float, float]]:
-    """Workers -> (jobs/s, CPU ms per job of the client, the workers and the mock server)."""
+async def consumers_ready(url: str, prefix: str, count: int) -> None:
+    """Wait until `count` workers have joined the consumer group (imports done)."""
+    async with RedisRelay(url, prefix=prefix) as relay:
+        while True:
+            try:
+                found = await relay.redis.client.xinfo_consumers(relay.keys.queue, "workers")
+            except Exception:  # the group does not exist yet
+                found = []
+            if len(found) >= count:
+                return
+            await asyncio.sleep(0.05)
+
+
+def job_figures(
+    url: str, jobs: int, counts: tuple[int, ...]
+) -> dict[int, tuple[float, float, float, float]]:
+    """Workers -> (jobs/s, CPU ms per job: everything, the mock server, the workers)."""
     figures = {}
     for workers in counts:
         cpu_before = cpu_seconds()
@@ -211,8 +232,12 @@ def job_figures(url: str, jobs: int, counts: tuple[int, ...]) -> dict[int, tuple
             for _ in range(workers)
         ]
         try:
-            time.sleep(1.0)  # the workers import and join the group
+            asyncio.run(consumers_ready(url, prefix, workers))  # start-up is not measured
+            mock_before = process_cpu(mock.pid)
+            workers_before = sum(process_cpu(p.pid) for p in procs)
             rate = asyncio.run(run_jobs(url, base_url, prefix, jobs))
+            mock_ms = (process_cpu(mock.pid) - mock_before) * 1000 / jobs
+            workers_ms = (sum(process_cpu(p.pid) for p in procs) - workers_before) * 1000 / jobs
         finally:
             for proc in procs:
                 proc.terminate()
@@ -220,8 +245,9 @@ def job_figures(url: str, jobs: int, counts: tuple[int, ...]) -> dict[int, tuple
                 proc.wait()
             mock.terminate()
             mock.wait()
-        # Includes the workers' start-up (imports), about 0.5 s of CPU each.
-        figures[workers] = (rate, (cpu_seconds() - cpu_before) * 1000 / jobs)
+        # "In all" includes this process (the client enqueueing and waiting), Redis when
+        # this script started it, and the workers' start-up (imports).
+        figures[workers] = (rate, (cpu_seconds() - cpu_before) * 1000 / jobs, mock_ms, workers_ms)
     return figures
 
 
@@ -239,11 +265,14 @@ def main() -> None:
             f"\n2. {jobs} Assistants jobs with one tool call each, mock server in its own process:"
         )
         base = None
-        for workers, (rate, cpu_ms) in job_figures(url, jobs, (1, 2, 4)).items():
+        for workers, (rate, cpu_ms, mock_ms, workers_ms) in job_figures(
+            url, jobs, (1, 2, 4)
+        ).items():
             base = base or rate
             print(
                 f"   {workers} worker(s) x concurrency 8 {rate:>7.1f} jobs/s ({rate / base:.2f}x), "
-                f"{cpu_ms:.0f} ms CPU per job"
+                f"CPU per job: {cpu_ms:.0f} ms in all (mock server {mock_ms:.1f}, "
+                f"workers {workers_ms:.1f})"
             )
 
 
