@@ -245,8 +245,8 @@ def job_figures(
                 proc.wait()
             mock.terminate()
             mock.wait()
-        # "In all" includes this process (the client enqueueing and waiting), Redis when
-        # this script started it, and the workers' start-up (imports).
+        # "In all": this process (the client enqueueing and waiting) and every child it
+        # waited for (the mock server, the workers, their start-up); not Redis.
         figures[workers] = (rate, (cpu_seconds() - cpu_before) * 1000 / jobs, mock_ms, workers_ms)
     return figures
 

@@ -198,6 +198,13 @@ class Worker:
                     raise
 
         await self.relay.redis.call("XGROUP CREATE", create)
+        me = self.name
+
+        async def join(client: Any) -> None:
+            # Listed in XINFO CONSUMERS from the start, not only after its first job.
+            await client.xgroup_createconsumer(queue, group, me)
+
+        await self.relay.redis.call("XGROUP CREATECONSUMER", join)
 
     async def _claim(self, count: int) -> list[tuple[str, dict[str, str]]]:
         queue, group, me = self.keys.queue, self.keys.group, self.name
