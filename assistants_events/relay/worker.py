@@ -162,7 +162,16 @@ class Worker:
                         last_claim = loop.time()
                         entries = await self._claim(free)
                     if not entries:
-                        entries = await self._read(free)
+                        # Raced with stop(): a blocked read would delay it a second.  An
+                        # entry delivered to a cancelled read stays pending: not lost.
+                        reading = loop.create_task(self._read(free))
+                        await asyncio.wait([reading, stopping], return_when=asyncio.FIRST_COMPLETED)
+                        if not reading.done():
+                            reading.cancel()
+                            with contextlib.suppress(asyncio.CancelledError, RelayError):
+                                await reading
+                            break
+                        entries = reading.result()
                     outage = 0
                 except RelayError as exc:
                     # Redis is down or restarting: jobs stay in the stream; wait and retry.
