@@ -30,7 +30,7 @@ from ..events import Event
 from ..handler import EventHandler
 from ..result import StreamResult
 from .context import JobContext, dumps
-from .errors import relay_cause
+from .errors import LeaseLost, relay_cause
 from .jobs import JobSummary
 
 __all__ = ["drive_assistants"]
@@ -110,6 +110,25 @@ async def drive_assistants(ctx: JobContext) -> JobSummary:
 
     driver = _Driver(ctx, handler, thread_id, last_relayed)
     try:
+        return await _drive(ctx, driver, runs, handler, assistant_id, params, run_id, thread_id)
+    except LeaseLost:
+        if run_id is None:  # this attempt started (or adopted) the run it knows
+            await _drop_orphan(ctx, driver, runs.run_id)
+        raise
+
+
+async def _drive(
+    ctx: JobContext,
+    driver: _Driver,
+    runs: _RunRecorder,
+    handler: EventHandler,
+    assistant_id: str,
+    params: dict[str, Any],
+    run_id: str | None,
+    thread_id: str,
+) -> JobSummary:
+    client = ctx.client
+    try:
         if run_id is None:
             await ctx.check_lease()
             try:
@@ -139,6 +158,31 @@ async def drive_assistants(ctx: JobContext) -> JobSummary:
         # Definitive: this job cannot succeed.  Leave no run alive, end the stream.
         await driver.cancel(runs.run_id or run_id)
         return await _failed(ctx, handler, f"{type(exc).__name__}: {exc}")
+
+
+async def _drop_orphan(ctx: JobContext, driver: _Driver, run_id: str | None) -> None:
+    """This worker lost its job after starting a run: cancel that run unless it is the job's.
+
+    The new owner records the run it drives (its own, or this one if it adopted it);
+    a different one recorded means this run is an orphan nobody will finish.  While
+    nothing is recorded the run is left alone: it may be adopted.
+    """
+    if run_id is None:
+        return
+    waited = 0.0
+    while waited < ctx.store.lease_ms / 1000:
+        owned = (await ctx.store.record(ctx.job_id)).get("run_id")
+        if owned == run_id:
+            return
+        if owned:
+            log.warning(
+                "job %s: run %s was started here after the job was lost; cancelling it "
+                "(the job's run is %s)", ctx.job_id, run_id, owned,
+            )  # fmt: skip
+            await driver.cancel(run_id)
+            return
+        await anyio.sleep(0.1)
+        waited += 0.1
 
 
 async def _failed(ctx: JobContext, handler: EventHandler, error: str) -> JobSummary:

@@ -43,7 +43,8 @@ class JobContext:
 
     async def remember(self, **fields: str) -> None:
         """Store state a resuming worker needs, and keep it in `record`."""
-        await self.store.update(self.job_id, **fields)
+        if not await self.store.update(self.job_id, self.token, **fields):
+            raise LeaseLost(f"job {self.job_id!r} was taken over by another worker")
         self.record.update(fields)
 
     async def check_lease(self) -> None:

@@ -157,6 +157,18 @@ redis.call('DEL', KEYS[1])
 return 1
 """
 
+# Only the lease holder writes the job's state: a worker that lost the job cannot
+# overwrite what the new owner recorded.
+_UPDATE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+for i = 2, #ARGV, 2 do
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+end
+return 1
+"""
+
 _RECORD_CALLS = """
 local seen = {}
 for i, call_id in ipairs(ARGV) do
@@ -181,6 +193,7 @@ class JobStore:
         self._release = client.register_script(_RELEASE)
         self._finish = client.register_script(_FINISH)
         self._record_calls = client.register_script(_RECORD_CALLS)
+        self._update = client.register_script(_UPDATE)
 
     async def acquire(self, job_id: str, token: str) -> bool:
         """Take the job's lease if nobody holds it."""
@@ -267,14 +280,15 @@ class JobStore:
         found: dict[str, str] = await self.relay.redis.call("HGETALL job", run)
         return found
 
-    async def update(self, job_id: str, **fields: str) -> None:
-        """Remember state a resuming worker needs (ids), before relying on it."""
-        key = self.keys.job(job_id)
+    async def update(self, job_id: str, token: str, **fields: str) -> bool:
+        """Remember state a resuming worker needs (ids), if `token` still holds the lease."""
+        keys = [self.keys.lease(job_id), self.keys.job(job_id)]
+        args = [token, *[x for item in fields.items() for x in item]]
 
         async def run(client: Any) -> Any:
-            return await client.hset(key, mapping=fields)
+            return await self._update(keys=keys, args=args, client=client)
 
-        await self.relay.redis.call("HSET job", run)
+        return bool(await self.relay.redis.call("HSET job", run))
 
     async def attempt(self, job_id: str) -> int:
         """Count one more attempt at the job; returns the count."""

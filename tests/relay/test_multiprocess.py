@@ -186,12 +186,18 @@ def test_each_call_id_is_answered_exactly_once_on_the_server(outcome: Outcome) -
     assert len(set(answered)) == len(answered) == JOBS
 
 
-def test_no_run_is_left_alive_and_none_was_started_twice(outcome: Outcome) -> None:
+def test_no_run_is_left_alive_and_each_job_drove_one_run(outcome: Outcome) -> None:
     runs = outcome.server["runs"]
     statuses = {run_id: run["status"] for run_id, run in runs.items()}
-    assert len(runs) == JOBS, statuses
-    assert set(statuses.values()) == {"completed"}, statuses
-    assert outcome.server["cancelled"] == []
+    own = {summary.object_id for summary in outcome.summaries.values()}
+    assert len(own) == JOBS and {statuses[run_id] for run_id in own} == {"completed"}
+    extra = {run_id: status for run_id, status in statuses.items() if run_id not in own}
+    if outcome.how == "kill":
+        assert extra == {} and outcome.server["cancelled"] == []
+    else:
+        # A frozen worker that wakes up may start a run it no longer owns (no server
+        # checks a lease); it cancels that run when it finds the job taken.
+        assert set(extra.values()) <= {"cancelled"}, (extra, outcome.logs[-3000:])
 
 
 class _Deltas(ae.EventHandler):
