@@ -151,7 +151,10 @@ class Publisher(Router):
         self.ended = False
         self.last_id: str | None = None
         self._last: tuple[int, int] | None = None
-        self._pending: list[dict[str, str]] = []
+        # (entry id once assigned, else "", fields): a batch that failed is sent again
+        # with the same ids, so an attempt that did get through is not appended twice.
+        self._pending: list[tuple[str, dict[str, str]]] = []
+        self._marker_queued = False
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._failure: BaseException | None = None
@@ -168,7 +171,7 @@ class Publisher(Router):
         fields = {"e": name, "d": event.raw}
         if event.id is not None:
             fields["i"] = event.id
-        self._pending.append(fields)
+        self._pending.append(("", fields))
         if name.startswith("thread.run."):
             self.run_final = name in _RUN_FINAL
         end = ENDS.get(name)
@@ -199,7 +202,7 @@ class Publisher(Router):
     async def flush(self) -> None:
         """Write every queued event now."""
         async with self._lock:
-            await self._write(())
+            await self._write()
         if self._failure is not None:
             raise self._failure
 
@@ -215,7 +218,10 @@ class Publisher(Router):
         marker = {"end": "1"} if error is None else {"end": "1", "error": error}
         async with self._lock:
             self._failure = None  # a new attempt
-            await self._write((marker,))
+            if not self._marker_queued:
+                self._pending.append(("", marker))
+                self._marker_queued = True
+            await self._write()
         self.ended = True
         if self._closer is not None and self._closer is not asyncio.current_task():
             self._closer.cancel()
@@ -224,43 +230,43 @@ class Publisher(Router):
         while self._pending and self._failure is None:
             async with self._lock:
                 try:
-                    await self._write(())
+                    await self._write()
                 except RelayError:
                     return  # kept in self._failure: the handler's next event raises it
 
-    async def _write(self, tail: tuple[dict[str, str], ...]) -> None:
+    async def _write(self) -> None:
         batch, self._pending = self._pending, []
-        batch.extend(tail)
         if not batch:
             return
         try:
-            await self._append(batch, ended=bool(tail))
+            await self._append(batch)
         except BaseException as exc:
-            # Not written: kept, in order, for a later flush/close (the marker is re-added).
-            self._pending[:0] = batch[: len(batch) - len(tail)]
+            self._pending[:0] = batch  # not written: kept in order, ids and all
             if isinstance(exc, RelayError):
                 self._failure = exc
             raise
 
-    async def _append(self, batch: list[dict[str, str]], *, ended: bool) -> None:
+    async def _append(self, batch: list[tuple[str, dict[str, str]]]) -> None:
         relay = self.relay
         if self._last is None:
             self._last = await relay.last_entry(self.key)
         ms, seq = self._last
-        ids = []
-        for _ in batch:
-            now = int(time.time() * 1000)
-            if now > ms:
-                ms, seq = now, 0
-            else:
-                seq += 1
-            ids.append(entry_id(ms, seq))
+        now = int(time.time() * 1000)
+        for i, (id_, fields) in enumerate(batch):
+            if not id_:
+                if now > ms:
+                    ms, seq = now, 0
+                else:
+                    seq += 1
+                batch[i] = (entry_id(ms, seq), fields)
+        self._last = (ms, seq)
+        ids = [id_ for id_, _ in batch]
+        ended = "end" in batch[-1][1]
         ttl = int(relay.ttl) if ended else UNFINISHED_TTL
         lease, token = self.fence or ("", "")
         # The batch travels as one JSON argument: packing thousands of small
         # arguments costs more than the whole script.
-        entries = [[id_, *[x for item in fields.items() for x in item]]
-                   for id_, fields in zip(ids, batch, strict=True)]  # fmt: skip
+        entries = [[id_, *[x for item in fields.items() for x in item]] for id_, fields in batch]
         args = [relay.maxlen, max(1, ttl), token, ids[-1], json.dumps(entries)]
         keys = [self.stream, lease] if lease else [self.stream]
 
@@ -282,7 +288,6 @@ class Publisher(Router):
                     "this worker stops relaying"
                 ) from None
             raise
-        self._last = (ms, seq)
         self.last_id = ids[-1]
         self.published += len(batch)
 

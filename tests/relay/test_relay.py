@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -10,6 +11,7 @@ import assistants_events as ae
 from assistants_events.relay import (
     EventsTrimmed,
     RedisRelay,
+    RedisUnavailable,
     RelayError,
     RelayTimeout,
     StreamAborted,
@@ -235,3 +237,27 @@ async def test_an_error_nothing_follows_ends_the_stream_shortly_after(relay: Red
 
     assert events[-1].name == "error"
     assert [(e.name, e.raw) for e in events] == handler.seen
+
+
+async def test_a_batch_whose_reply_was_lost_is_not_appended_twice(
+    relay: RedisRelay, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publisher = relay.publisher("run_1")
+    real_call = relay.redis.call
+    lost: list[str] = []
+
+    async def reply_lost_once(op: str, fn: Any, *, retry: bool = True) -> Any:
+        result = await real_call(op, fn, retry=retry)
+        if op.startswith("XADD") and not lost:
+            lost.append(op)
+            raise RedisUnavailable("the reply was lost (the write got through)")
+        return result
+
+    monkeypatch.setattr(relay.redis, "call", reply_lost_once)
+    for i in range(5):
+        await publisher.publish(ae.Event("custom.tick", str(i)))
+    with pytest.raises(RedisUnavailable):
+        await publisher.flush()
+    await publisher.close()  # sends the same batch again, then the end marker
+
+    assert [e.raw for e in await followed(relay, "run_1")] == ["0", "1", "2", "3", "4"]
