@@ -286,7 +286,10 @@ class _Driver:
 
     def summary(self, result: StreamResult) -> JobSummary:
         run = result.run
-        assert run is not None
+        if run is None:
+            return self.ctx.summary(
+                "error", error="the job's stream names no run", text=result.text
+            )
         usage = result.usage
         return self.ctx.summary(
             run.status,
