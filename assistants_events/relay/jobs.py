@@ -153,6 +153,7 @@ redis.call('EXPIRE', KEYS[2], ARGV[3])
 redis.call('HSET', KEYS[3], 'status', ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
 redis.call('XACK', KEYS[4], ARGV[5], ARGV[6])
+redis.call('XDEL', KEYS[4], ARGV[6])  -- the queue keeps only unfinished jobs
 redis.call('DEL', KEYS[1])
 return 1
 """
@@ -256,7 +257,10 @@ class JobStore:
         queue, group = self.keys.queue, self.keys.group
 
         async def run(client: Any) -> Any:
-            return await client.xack(queue, group, entry)
+            pipe = client.pipeline(transaction=True)
+            pipe.xack(queue, group, entry)
+            pipe.xdel(queue, entry)
+            return await pipe.execute()
 
         await self.relay.redis.call("XACK", run)
 

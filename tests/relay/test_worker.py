@@ -81,15 +81,16 @@ async def test_each_tool_call_is_submitted_once(
     assert [[o["output"] for o in batch] for batch in submissions] == [["sunny in City3"]]
 
 
-async def test_a_finished_job_is_acknowledged(
+async def test_a_finished_job_is_acknowledged_and_leaves_the_queue(
     relay: RedisRelay, worker: Worker, assistant_id: str
 ) -> None:
     job_id = await relay.enqueue(api="assistants", **job_params(assistant_id, 4))
     await relay.wait(job_id, timeout=20)
 
     pending = await relay.redis.client.xpending(relay.keys.queue, relay.keys.group)
+    queued = await relay.redis.client.xlen(relay.keys.queue)
 
-    assert pending["pending"] == 0
+    assert (pending["pending"], queued) == (0, 0)
 
 
 async def test_a_job_without_assistant_id_ends_in_error(relay: RedisRelay, worker: Worker) -> None:
