@@ -71,6 +71,15 @@ def start_worker(redis_url: str, base_url: str, prefix: str, n: int, log: Any) -
     )  # fmt: skip
 
 
+async def held_jobs(relay: RedisRelay, consumer: str) -> list[str]:
+    """The jobs a worker holds (delivered to it, not acknowledged)."""
+    redis = relay.redis.client
+    held = await redis.xpending_range(relay.keys.queue, relay.keys.group, "-", "+", 1000, consumer)
+    entries = {h["message_id"] for h in held}
+    queued = await redis.xrange(relay.keys.queue, "-", "+")
+    return [fields["job"] for entry, fields in queued if entry in entries]
+
+
 async def play(redis_url: str, base_url: str, prefix: str, workers: list[Any], how: str) -> Outcome:
     async with (
         ae.AssistantsClient("test-key", base_url) as client,
@@ -95,26 +104,18 @@ async def play(redis_url: str, base_url: str, prefix: str, workers: list[Any], h
             if done >= JOBS // 5 and busiest is not None and busiest["pending"] >= 3:
                 victim_name = busiest["name"]
                 victim = workers[int(victim_name[1:])]
-                # What the worker holds when it dies or freezes.
-                held = await redis.xpending_range(
-                    relay.keys.queue, relay.keys.group, "-", "+", 1000, busiest["name"]
-                )
                 if how == "kill":
                     victim.send_signal(signal.SIGKILL)
                     victim.wait()
-                    # Dead: it acknowledged nothing more; what it held now is what it lost.
-                    held = await redis.xpending_range(
-                        relay.keys.queue, relay.keys.group, "-", "+", 1000, busiest["name"]
-                    )
+                    # Dead: it acknowledges nothing more; what it holds now, it lost.
+                    killed_jobs = await held_jobs(relay, victim_name)
                 else:
                     # Frozen past its leases: the others take its jobs over; then it wakes
                     # up in the middle of them and must not write, submit or ack anything.
+                    killed_jobs = await held_jobs(relay, victim_name)
                     victim.send_signal(signal.SIGSTOP)
                     await asyncio.sleep(CLAIM_IDLE + 1.5)
                     victim.send_signal(signal.SIGCONT)
-                entries = {h["message_id"] for h in held}
-                queued = await redis.xrange(relay.keys.queue, "-", "+")
-                killed_jobs = [fields["job"] for entry, fields in queued if entry in entries]
                 break
             await asyncio.sleep(0.02)
         summaries = {j: await relay.wait(j, timeout=60) for j in job_ids}
