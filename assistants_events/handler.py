@@ -32,6 +32,7 @@ from .tool_calls import execute as execute_tools
 from .tool_schema import DEFAULT_TOOL_TIMEOUT, ToolSpec
 
 if TYPE_CHECKING:
+    from .assistants.foundry import ToolApproval
     from .assistants.models import Run
     from .client import AssistantsClient
     from .streaming import EventStream
@@ -342,6 +343,15 @@ class EventHandler:
 
         return await consume_openai(self, stream)
 
+    async def consume_azure(self, stream: AsyncIterable[Any] | Iterable[Any]) -> StreamResult:
+        """Dispatch the events of an `azure-ai-agents` SDK stream (Foundry) to this handler.
+
+        `async with await agents.runs.stream(...) as s: await bot.consume_azure(s)`
+        """
+        from .assistants.interop import consume_azure
+
+        return await consume_azure(self, stream)
+
     # -------------------------------------------------------------------- tools
 
     @_ClassOrInstance
@@ -405,6 +415,18 @@ class EventHandler:
         ]
         return await self.call_tools(calls)
 
+    async def approve_tool_calls(self, run: Run) -> list[ToolApproval]:
+        """Approve or deny each tool call of a `submit_tool_approval` run (Foundry MCP).
+
+        The default denies every call and logs each (INFO, with the tool and its MCP
+        server): nothing reaches an MCP server unless you allow it.  Override it to
+        decide (a policy, a person); return exactly one `ae.ToolApproval` per call in
+        `run.approval_calls`: the driver checks, and submits them once.
+        """
+        from .assistants.foundry import deny_tool_calls  # the protocol's own policy
+
+        return deny_tool_calls(run)
+
     def known_thread(self) -> str | None:
         """The id of the thread a `thread.created` event announced, if one did (Assistants)."""
         known: Callable[[], str | None] | None = getattr(self.state, "known_thread", None)
@@ -420,7 +442,10 @@ class EventHandler:
     async def run(self, client: AssistantsClient, **params: Any) -> StreamResult:
         """Drive an Assistants run: `await bot.run(client, thread_id=..., assistant_id=...)`.
 
-        Without `thread_id`, a new thread is created with `messages=[...]`.
+        Without `thread_id`, a new thread is created with `messages=[...]`.  Each
+        `run()` starts fresh (the handler is reset: its result is this run's only),
+        and one instance drives one run at a time: a second concurrent `run()` on the
+        same instance raises `ConfigurationError`; create one handler per run.
         """
         from .assistants import runner  # the driver sits above the handler
 

@@ -114,7 +114,7 @@ def test_invalid_json_is_a_value_error_whatever_the_backend() -> None:
 
 # --------------------------------------------------- shapes genuine servers send
 
-_RUN = {"id": "run_1", "object": "thread.run", "status": "requires_action"}
+_RUN = {"id": "run_1", "object": "thread.run", "status": "requires_action", "thread_id": "t"}
 _APPROVAL = {
     "type": "submit_tool_approval",
     "submit_tool_approval": {"tool_calls": [{

@@ -92,7 +92,7 @@ def test_unknown_event_with_non_json_data_keeps_the_text() -> None:
 
 
 def test_unknown_fields_are_ignored() -> None:
-    raw = '{"id":"run_1","status":"queued","brand_new_field":{"x":1}}'
+    raw = '{"id":"run_1","status":"queued","thread_id":"t","brand_new_field":{"x":1}}'
     assert ae.Event("thread.run.queued", raw).data.id == "run_1"
 
 
@@ -111,7 +111,9 @@ def test_invalid_json_in_a_known_event_is_a_decode_error() -> None:
 def test_wrong_field_type_names_the_path() -> None:
     call = {"id": 7, "type": "function", "function": {"name": "f", "arguments": "{}"}}
     action = {"type": "submit_tool_outputs", "submit_tool_outputs": {"tool_calls": [call]}}
-    raw = json.dumps({"id": "run_1", "status": "requires_action", "required_action": action})
+    raw = json.dumps(
+        {"id": "run_1", "status": "requires_action", "thread_id": "t", "required_action": action}
+    )
     path = r"required_action\.submit_tool_outputs\.tool_calls\[0\]\.id"
     with pytest.raises(ae.EventDecodeError, match=path):
         _ = ae.Event("thread.run.requires_action", raw).data

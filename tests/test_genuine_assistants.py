@@ -156,7 +156,7 @@ async def test_genuine_usage_keeps_its_token_details() -> None:
 # ids and statuses and a short output, so the three quirks it shows are exercised
 # after the genuine first stream. It is a shape, not a recording.
 def _continuation() -> bytes:
-    run = {"id": "run_0fDXYlzg8O7MxLrtymqVM1vA", "object": "thread.run"}
+    run = {"id": "run_0fDXYlzg8O7MxLrtymqVM1vA", "object": "thread.run", "thread_id": "thread_1"}
     step = {"id": "step_7jfuPl8FrQS3e4WxkFofjyJW", "object": "thread.run.step"}
     call = {
         "id": "call_7xWS61tAxJO9euluKVIX5aJH",

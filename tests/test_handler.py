@@ -238,7 +238,7 @@ async def test_missing_id_is_a_decode_error() -> None:
 async def test_unknown_events_reach_wildcard_handlers() -> None:
     bot = Recorder()
     body = (
-        sse("thread.run.created", '{"id":"r","status":"queued"}')
+        sse("thread.run.created", '{"id":"r","status":"queued","thread_id":"t"}')
         + sse("thread.run.hibernating", '{"id":"r"}')
         + sse("done", "[DONE]")
     )

@@ -8,18 +8,58 @@ from typing import Any, TypeVar
 from .. import errors as e
 from ..tool_calls import ToolOutput
 from ..transport import Page, RunStream, Transport
+from . import foundry as fd
 from . import models as m
 from .convert import structure
 
 __all__ = ["AssistantsEndpoints"]
 
 T = TypeVar("T")
+EndpointsT = TypeVar("EndpointsT", bound="AssistantsEndpoints")
 
 _BETA = {"OpenAI-Beta": "assistants=v2"}
 
 
 class AssistantsEndpoints(Transport):
     """Assistants, threads, messages, runs and run steps (the Assistants API, v2)."""
+
+    protocol_headers: Mapping[str, str] = _BETA
+    """Sent with every Assistants request (Foundry takes none)."""
+
+    @classmethod
+    def foundry(
+        cls: type[EndpointsT],
+        endpoint: str,
+        credential: fd.AsyncTokenCredential | str,
+        *,
+        api_version: str = fd.DEFAULT_API_VERSION,
+        **client_options: Any,
+    ) -> EndpointsT:
+        """A client of an Azure AI Foundry project's classic agents.
+
+        `endpoint` is the project endpoint
+        (`https://<resource>.services.ai.azure.com/api/projects/<project>`);
+        `credential` an azure-identity async credential
+        (`azure.identity.aio.DefaultAzureCredential()`, extra `[azure]`) or a token
+        string.  Every request carries `?api-version=` and a bearer token renewed
+        before it expires; a refused token is renewed once, then `AuthenticationError`.
+        Other keyword arguments are the client's (`max_retries`, `timeout`, ...).
+        """
+        for name in ("api_key", "base_url", "azure", "auth"):
+            if name in client_options:
+                raise e.ConfigurationError(
+                    f"{cls.__name__}.foundry() sets {name} itself: pass the project "
+                    "endpoint and a credential only"
+                )
+        where = fd.FoundryEndpoint(endpoint, api_version)
+        client = cls(
+            base_url=where.endpoint,
+            auth=fd.FoundryAuth(credential),
+            default_query={"api-version": where.api_version},
+            **client_options,
+        )
+        client.protocol_headers = {}
+        return client
 
     async def _model(
         self,
@@ -28,12 +68,16 @@ class AssistantsEndpoints(Transport):
         path: str,
         body: Any = None,
         params: Mapping[str, Any] | None = None,
+        *,
+        idempotent: bool = True,
     ) -> T:
-        payload = await self.request(method, path, body, params, _BETA)
+        payload = await self.request(
+            method, path, body, params, self.protocol_headers, idempotent=idempotent
+        )
         return structure(payload, cls, event=path)
 
     async def _page(self, cls: type[T], path: str, params: Mapping[str, Any]) -> Page[T]:
-        payload = await self.request("GET", path, None, params, _BETA)
+        payload = await self.request("GET", path, None, params, self.protocol_headers)
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
             raise e.EventDecodeError(path, "a list answer needs a 'data' list")
         return Page(
@@ -43,8 +87,10 @@ class AssistantsEndpoints(Transport):
             bool(payload.get("has_more")),
         )
 
-    async def _stream(self, path: str, body: Any) -> RunStream:
-        return await self.stream("POST", path, body, None, _BETA)
+    async def _stream(self, path: str, body: Any, retry_sent: bool) -> RunStream:
+        return await self.stream(
+            "POST", path, body, None, self.protocol_headers, idempotent=retry_sent
+        )
 
     # ------------------------------------------------------------ assistants
 
@@ -125,8 +171,13 @@ class AssistantsEndpoints(Transport):
     async def iter_messages(
         self, thread_id: str, *, limit: int | None = None, order: str | None = None
     ) -> AsyncIterator[m.Message]:
-        """Every message of a thread, following the pages."""
+        """Every message of a thread, following the pages.
+
+        A server that answers a cursor it already gave (the same page again, with
+        `has_more`) raises `PaginationError` instead of looping forever.
+        """
         after: str | None = None
+        cursors: set[str] = set()
         while True:
             page = await self.list_messages(thread_id, limit=limit, order=order, after=after)
             for message in page.data:
@@ -134,28 +185,49 @@ class AssistantsEndpoints(Transport):
             if not page.has_more or not page.data:
                 return
             after = page.last_id or page.data[-1].id
+            if after in cursors:
+                raise e.PaginationError(
+                    f"the server repeated the page ending at {after!r} while saying it has "
+                    "more; its pagination is broken: stop, or list with a smaller `limit`",
+                    method="GET",
+                    url=f"{self.base_url}/threads/{thread_id}/messages",
+                )
+            cursors.add(after)
 
     # ------------------------------------------------------------------ runs
 
-    async def create_run(self, thread_id: str, assistant_id: str, **params: Any) -> m.Run:
+    # Starting a run and submitting outputs are not idempotent: once such a request
+    # was sent and its answer lost, it is not repeated blindly (`RequestOutcomeUnknown`
+    # is raised; `retry_sent=True` repeats it anyway).  The run driver looks first.
+
+    async def create_run(
+        self, thread_id: str, assistant_id: str, *, retry_sent: bool = False, **params: Any
+    ) -> m.Run:
         """Start a run without streaming; poll it with `retrieve_run`."""
         body = {"assistant_id": assistant_id, **params}
-        return await self._model(m.Run, "POST", f"/threads/{thread_id}/runs", body)
+        path = f"/threads/{thread_id}/runs"
+        return await self._model(m.Run, "POST", path, body, idempotent=retry_sent)
 
-    async def stream_run(self, thread_id: str, assistant_id: str, **params: Any) -> RunStream:
+    async def stream_run(
+        self, thread_id: str, assistant_id: str, *, retry_sent: bool = False, **params: Any
+    ) -> RunStream:
         """Start a run and return its event stream."""
         body = {"assistant_id": assistant_id, **params, "stream": True}
-        return await self._stream(f"/threads/{thread_id}/runs", body)
+        return await self._stream(f"/threads/{thread_id}/runs", body, retry_sent)
 
-    async def create_thread_and_run(self, assistant_id: str, **params: Any) -> m.Run:
+    async def create_thread_and_run(
+        self, assistant_id: str, *, retry_sent: bool = False, **params: Any
+    ) -> m.Run:
         """Create a thread (`thread={"messages": [...]}`) and start a run on it."""
         body = {"assistant_id": assistant_id, **params}
-        return await self._model(m.Run, "POST", "/threads/runs", body)
+        return await self._model(m.Run, "POST", "/threads/runs", body, idempotent=retry_sent)
 
-    async def stream_thread_and_run(self, assistant_id: str, **params: Any) -> RunStream:
+    async def stream_thread_and_run(
+        self, assistant_id: str, *, retry_sent: bool = False, **params: Any
+    ) -> RunStream:
         """Create a thread and start a streamed run on it."""
         body = {"assistant_id": assistant_id, **params, "stream": True}
-        return await self._stream("/threads/runs", body)
+        return await self._stream("/threads/runs", body, retry_sent)
 
     async def retrieve_run(self, thread_id: str, run_id: str) -> m.Run:
         """Fetch one run."""
@@ -179,20 +251,56 @@ class AssistantsEndpoints(Transport):
         return await self._model(m.Run, "POST", f"/threads/{thread_id}/runs/{run_id}/cancel")
 
     async def submit_tool_outputs(
-        self, thread_id: str, run_id: str, tool_outputs: Sequence[ToolOutput]
+        self,
+        thread_id: str,
+        run_id: str,
+        tool_outputs: Sequence[ToolOutput],
+        *,
+        retry_sent: bool = False,
     ) -> m.Run:
         """Answer a `requires_action` run without streaming."""
         body = {"tool_outputs": [o.to_json() for o in tool_outputs]}
         path = f"/threads/{thread_id}/runs/{run_id}/submit_tool_outputs"
-        return await self._model(m.Run, "POST", path, body)
+        return await self._model(m.Run, "POST", path, body, idempotent=retry_sent)
 
     async def stream_submit_tool_outputs(
-        self, thread_id: str, run_id: str, tool_outputs: Sequence[ToolOutput]
+        self,
+        thread_id: str,
+        run_id: str,
+        tool_outputs: Sequence[ToolOutput],
+        *,
+        retry_sent: bool = False,
     ) -> RunStream:
         """Answer a `requires_action` run; return the stream of its continuation."""
         body = {"tool_outputs": [o.to_json() for o in tool_outputs], "stream": True}
         path = f"/threads/{thread_id}/runs/{run_id}/submit_tool_outputs"
-        return await self._stream(path, body)
+        return await self._stream(path, body, retry_sent)
+
+    async def submit_tool_approvals(
+        self,
+        thread_id: str,
+        run_id: str,
+        approvals: Sequence[fd.ToolApproval],
+        *,
+        retry_sent: bool = False,
+    ) -> m.Run:
+        """Answer a `submit_tool_approval` run (Azure AI Foundry MCP calls), not streamed."""
+        body = fd.tool_approvals_body(list(approvals), stream=False)
+        path = f"/threads/{thread_id}/runs/{run_id}/submit_tool_outputs"
+        return await self._model(m.Run, "POST", path, body, idempotent=retry_sent)
+
+    async def stream_submit_tool_approvals(
+        self,
+        thread_id: str,
+        run_id: str,
+        approvals: Sequence[fd.ToolApproval],
+        *,
+        retry_sent: bool = False,
+    ) -> RunStream:
+        """Answer a `submit_tool_approval` run; return the stream of its continuation."""
+        body = fd.tool_approvals_body(list(approvals), stream=True)
+        path = f"/threads/{thread_id}/runs/{run_id}/submit_tool_outputs"
+        return await self._stream(path, body, retry_sent)
 
     async def list_run_steps(
         self,
