@@ -33,7 +33,7 @@ from .context import JobContext, dumps
 from .errors import LeaseLost, relay_cause
 from .jobs import JobSummary
 
-__all__ = ["drive_assistants"]
+__all__ = ["abandon_assistants", "drive_assistants"]
 
 log = logging.getLogger("assistants_events.relay")
 
@@ -183,6 +183,13 @@ async def _drop_orphan(ctx: JobContext, driver: _Driver, run_id: str | None) -> 
             return
         await anyio.sleep(0.1)
         waited += 0.1
+
+
+async def abandon_assistants(ctx: JobContext) -> None:
+    """The job is given up: cancel its run if it is still alive, end its stream."""
+    thread_id, run_id = ctx.record.get("thread_id"), ctx.record.get("run_id")
+    if thread_id and run_id:
+        await _Driver(ctx, ctx.handler_factory(), thread_id, None).cancel(run_id)
 
 
 async def _failed(ctx: JobContext, handler: EventHandler, error: str) -> JobSummary:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import anyio
+
 from .. import errors as e
 from ..dispatch import Router
 from ..events import Event
@@ -19,7 +21,7 @@ from .context import JobContext
 from .errors import relay_cause
 from .jobs import JobSummary
 
-__all__ = ["drive_responses"]
+__all__ = ["abandon_responses", "drive_responses"]
 
 log = logging.getLogger("assistants_events.relay")
 
@@ -129,3 +131,16 @@ async def drive_responses(ctx: JobContext) -> JobSummary:
 def _calls(response: Any) -> bool:
     output = getattr(response, "output", None) or ()
     return any(getattr(item, "type", None) == "function_call" for item in output)
+
+
+async def abandon_responses(ctx: JobContext) -> None:
+    """The job is given up: cancel its background response if it is still alive."""
+    response_id = ctx.record.get("response_id")
+    cancel = getattr(ctx.client, "cancel_response", None)
+    if response_id and cancel is not None:
+        with anyio.CancelScope(shield=True), anyio.move_on_after(10):
+            try:
+                await cancel(response_id)
+            except e.APIError as exc:
+                log.warning("job %s: could not cancel response %s: %s", ctx.job_id,
+                            response_id, exc)  # fmt: skip

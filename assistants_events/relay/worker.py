@@ -33,14 +33,15 @@ import attrs
 from ..client import AssistantsClient
 from ..errors import APIError, AssistantsEventsError
 from ..handler import EventHandler
-from .assistants_job import drive_assistants
+from .assistants_job import abandon_assistants, drive_assistants
 from .context import JobContext
 from .errors import LeaseLost, RelayError
 from .jobs import JobStore, JobSummary
 from .relay import RedisRelay
-from .responses_job import drive_responses
+from .responses_job import abandon_responses, drive_responses
 
 __all__ = [
+    "ABANDON",
     "DESCRIPTION",
     "DRIVERS",
     "Worker",
@@ -58,6 +59,12 @@ DRIVERS: dict[str, Callable[[JobContext], Awaitable[JobSummary]]] = {
     "responses": drive_responses,
 }
 """The job driver of each API (a table, so a third protocol is one more entry)."""
+
+ABANDON: dict[str, Callable[[JobContext], Awaitable[None]]] = {
+    "assistants": abandon_assistants,
+    "responses": abandon_responses,
+}
+"""What giving a job up means per API: cancel what it left running on the server."""
 
 
 @attrs.define
@@ -314,7 +321,12 @@ class Worker:
         if driver is None:
             return ctx.summary("error", error=f"unknown api {ctx.api!r}; known: {sorted(DRIVERS)}")
         if ctx.attempts > self.max_attempts:
+            await ABANDON[ctx.api](ctx)  # leave no run alive
             error = f"given up after {self.max_attempts} attempts (see the workers' logs)"
+            if await ctx.store.holds(ctx.job_id, ctx.token):
+                fence = (self.keys.lease(ctx.job_id), ctx.token)
+                with contextlib.suppress(RelayError):
+                    await self.relay.publisher(ctx.job_id, fence=fence).close(error=error)
             return ctx.summary("error", error=error)
         return await driver(ctx)
 

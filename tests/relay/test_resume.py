@@ -6,10 +6,11 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import attrs
+import pytest
 import pytest_asyncio
 
 import assistants_events as ae
-from assistants_events.relay import JobSummary, RedisRelay
+from assistants_events.relay import JobSummary, RedisRelay, StreamAborted
 from assistants_events.relay.worker import Worker
 from assistants_events.testing import MockAssistantsServer
 from tests.relay.bots import GatedBot, WeatherBot, job_params
@@ -109,3 +110,17 @@ async def test_outputs_the_server_already_has_are_not_submitted_again(s: Setup) 
     assert summary.text == "Tool results: get_weather said sunny in City5"
     assert len(s.server.submissions(run_id)) == 1
     assert result.text == summary.text and names.count("thread.run.completed") == 1
+
+
+async def test_a_job_past_its_attempts_is_given_up_and_its_run_cancelled(s: Setup) -> None:
+    job_id, run_id = await die_in_the_tool(s)
+    await s.relay.redis.client.hset(s.relay.keys.job(job_id), "attempts", 5)  # 5 tries so far
+
+    summary = await take_over(s, job_id)
+
+    assert summary.status == "error" and summary.error is not None
+    assert "given up after 5 attempts" in summary.error
+    assert s.server.store.runs[run_id].status == "cancelled"
+    with pytest.raises(StreamAborted, match="given up"):
+        async for _ in s.relay.follow(job_id, idle_timeout=5):
+            pass
