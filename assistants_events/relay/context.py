@@ -70,6 +70,11 @@ class JobContext:
         handler.include_router(self.publisher)
         return self.publisher
 
+    async def publisher_close(self, error: str) -> None:
+        """End the job's stream with an error, unless it already ended."""
+        if self.publisher is not None and not self.publisher.ended:
+            await self.publisher.close(error=error)
+
     def summary(self, status: str, **fields: Any) -> JobSummary:
         """This job's summary."""
         worker = self.token.rsplit(":", 1)[0]

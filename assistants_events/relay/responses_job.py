@@ -17,6 +17,8 @@ import anyio
 from .. import errors as e
 from ..dispatch import Router
 from ..events import Event
+from ..tool_calls import ToolCallRequest
+from ..tool_calls import execute as execute_tools
 from .context import JobContext
 from .errors import relay_cause
 from .jobs import JobSummary
@@ -110,10 +112,21 @@ async def drive_responses(ctx: JobContext) -> JobSummary:
             async with stream:
                 result = await handler.consume(stream)
             response = getattr(result, "response", None)
-            if getattr(response, "status", None) in _FINAL and not _calls(response):
+            calls = _calls(response)
+            if getattr(response, "status", None) in _FINAL and not calls:
                 return _summary(ctx, result)
-            # It stopped for function calls: the driver answers them and goes on.
+            # It stopped for function calls: answer them here, then the driver goes on
+            # from this response with their outputs (once: the call ids are recorded).
+            requests = [ToolCallRequest(c.call_id, c.name, c.arguments) for c in calls]
+            if await ctx.store.record_calls(response_id, [r.id for r in requests]):
+                error = (f"the function calls of response {response_id} were answered "
+                         "by a worker that died; the follow-up response is unknown")  # fmt: skip
+                await ctx.publisher_close(error)
+                return ctx.summary("error", error=error, object_id=response_id)
+            outputs = await execute_tools(handler.tool_specs(), requests, handler,
+                                          default_timeout=handler.tool_timeout)  # fmt: skip
             params["previous_response_id"] = response_id
+            params["input"] = [output.to_input_item() for output in outputs]
         await ctx.check_lease()
         result = await respond(ctx.client, handler, **params)
         return _summary(ctx, result)
@@ -123,14 +136,13 @@ async def drive_responses(ctx: JobContext) -> JobSummary:
         if cause is not None:
             raise cause from None  # Redis or the lease, not the job: leave the run alone
         error = f"{type(exc).__name__}: {exc}"
-        if ctx.publisher is not None and not ctx.publisher.ended:
-            await ctx.publisher.close(error=error)
+        await ctx.publisher_close(error)
         return ctx.summary("error", error=error, object_id=recorder.response_id)
 
 
-def _calls(response: Any) -> bool:
+def _calls(response: Any) -> list[Any]:
     output = getattr(response, "output", None) or ()
-    return any(getattr(item, "type", None) == "function_call" for item in output)
+    return [item for item in output if getattr(item, "type", None) == "function_call"]
 
 
 async def abandon_responses(ctx: JobContext) -> None:
