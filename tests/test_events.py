@@ -40,7 +40,10 @@ def test_message_events_structure_text_content() -> None:
     events = events_of("text_run.sse")
     delta = next(e for e in events if e.name == ae.MESSAGE_DELTA)
     assert isinstance(delta.data, m.MessageDelta)
-    assert delta.data.delta.content[0].text.value == "Hello "
+    assert delta.data.delta.content is not None
+    block = delta.data.delta.content[0]
+    assert isinstance(block, m.TextDeltaBlock) and block.text is not None
+    assert block.text.value == "Hello "
     done_message = next(e for e in events if e.name == ae.MESSAGE_COMPLETED).data
     assert isinstance(done_message, m.Message)
     assert done_message.text.startswith("Hello Hello")
@@ -60,7 +63,9 @@ def test_code_interpreter_and_image_parts_are_typed() -> None:
     call = step.step_details.tool_calls[0]
     assert isinstance(call, m.CodeInterpreterToolCall)
     assert isinstance(call.code_interpreter.outputs[0], m.CodeLogsOutput)
-    assert call.code_interpreter.outputs[1].image.file_id == "file_plot"
+    image = call.code_interpreter.outputs[1]
+    assert isinstance(image, m.CodeImageOutput)
+    assert image.image.file_id == "file_plot"
     assert isinstance(step.step_details.tool_calls[1], m.FileSearchToolCall)
     message = next(e for e in events if e.name == ae.MESSAGE_COMPLETED).data
     assert isinstance(message.content[1], m.ImageFileContent)

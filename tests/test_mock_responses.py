@@ -14,12 +14,12 @@ import aiohttp
 import openai
 import pydantic
 import pytest
-from openai.types.responses import ResponseStreamEvent
+from openai.types.responses import FunctionToolParam, ResponseStreamEvent
 
 import assistants_events as ae
 from assistants_events.testing import Faults, MockAssistantsServer, ModelContext, Reply
 
-WEATHER_TOOL = {
+WEATHER_TOOL: dict[str, Any] = {
     "type": "function",
     "name": "get_weather",
     "description": "Weather in a city.",
@@ -464,9 +464,13 @@ async def test_sdk_create_stream_true(sdk: openai.AsyncOpenAI) -> None:
 async def test_sdk_function_tool_loop(
     sdk: openai.AsyncOpenAI, server: MockAssistantsServer
 ) -> None:
+    tool: FunctionToolParam = {
+        "type": "function", "name": "get_weather", "parameters": WEATHER_TOOL["parameters"],
+        "strict": None,
+    }  # fmt: skip
     first = await sdk.responses.create(
-        model="gpt-4.1", input='get_weather {"city": "Oslo"}', tools=[WEATHER_TOOL]
-    )  # type: ignore[list-item]
+        model="gpt-4.1", input='get_weather {"city": "Oslo"}', tools=[tool]
+    )
     call_ = first.output[0]
     assert call_.type == "function_call"
     second = await sdk.responses.create(

@@ -24,15 +24,13 @@ class Echo(ae.EventHandler):
         return f"rain in {city}"
 
 
-async def record(
-    server: MockAssistantsServer, text: str, **run: object
-) -> tuple[bytes, ae.StreamResult]:
+async def record(server: MockAssistantsServer, text: str) -> tuple[bytes, ae.StreamResult]:
     chunks: list[bytes] = []
     async with ae.AssistantsClient("k", server.url, stream_recorder=chunks.append) as client:
         bot = Echo()
         assistant = await client.create_assistant("gpt-4o", tools=bot.tool_definitions())
         result = await bot.run(client, assistant_id=assistant.id,
-                               messages=[{"role": "user", "content": text}], **run)  # fmt: skip
+                               messages=[{"role": "user", "content": text}])  # fmt: skip
     return b"".join(chunks), result
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from .. import errors as e
 from ..tool_calls import ToolOutput
 from ..transport import Page, RunStream, Transport
 from . import foundry as fd
 from . import models as m
+from . import params as p
 from .convert import structure
 
 __all__ = ["AssistantsEndpoints"]
@@ -94,17 +95,67 @@ class AssistantsEndpoints(Transport):
 
     # ------------------------------------------------------------ assistants
 
-    async def create_assistant(self, model: str, **params: Any) -> m.Assistant:
-        """Create an assistant (`name`, `instructions`, `tools`, ... as the API takes)."""
-        return await self._model(m.Assistant, "POST", "/assistants", {"model": model, **params})
+    async def create_assistant(
+        self,
+        model: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        instructions: str | None = None,
+        tools: Sequence[p.ToolParam] | None = None,
+        tool_resources: p.ToolResources | None = None,
+        metadata: p.Metadata | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        response_format: p.ResponseFormat | None = None,
+        reasoning_effort: p.ReasoningEffort | None = None,
+        **extra: Any,
+    ) -> m.Assistant:
+        """Create an assistant.
+
+        The parameters are the API's; one left `None` is not sent.  `extra` keyword
+        arguments are sent as given (parameters newer than this library).
+        """
+        body = {
+            "model": model,
+            **p.given(name=name, description=description, instructions=instructions,
+                      tools=tools, tool_resources=tool_resources, metadata=metadata,
+                      temperature=temperature, top_p=top_p, response_format=response_format,
+                      reasoning_effort=reasoning_effort),
+            **extra,
+        }  # fmt: skip
+        return await self._model(m.Assistant, "POST", "/assistants", body)
 
     async def retrieve_assistant(self, assistant_id: str) -> m.Assistant:
         """Fetch one assistant."""
         return await self._model(m.Assistant, "GET", f"/assistants/{assistant_id}")
 
-    async def update_assistant(self, assistant_id: str, **params: Any) -> m.Assistant:
-        """Change an assistant's fields."""
-        return await self._model(m.Assistant, "POST", f"/assistants/{assistant_id}", params)
+    async def update_assistant(
+        self,
+        assistant_id: str,
+        *,
+        model: str | None = None,
+        name: str | None = None,
+        description: str | None = None,
+        instructions: str | None = None,
+        tools: Sequence[p.ToolParam] | None = None,
+        tool_resources: p.ToolResources | None = None,
+        metadata: p.Metadata | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        response_format: p.ResponseFormat | None = None,
+        reasoning_effort: p.ReasoningEffort | None = None,
+        **extra: Any,
+    ) -> m.Assistant:
+        """Change an assistant's fields: only those given (not `None`) are sent."""
+        body = {
+            **p.given(model=model, name=name, description=description,
+                      instructions=instructions, tools=tools, tool_resources=tool_resources,
+                      metadata=metadata, temperature=temperature, top_p=top_p,
+                      response_format=response_format, reasoning_effort=reasoning_effort),
+            **extra,
+        }  # fmt: skip
+        return await self._model(m.Assistant, "POST", f"/assistants/{assistant_id}", body)
 
     async def list_assistants(
         self, *, limit: int | None = None, order: str | None = None, after: str | None = None
@@ -121,10 +172,19 @@ class AssistantsEndpoints(Transport):
     # --------------------------------------------------------------- threads
 
     async def create_thread(
-        self, messages: Sequence[Mapping[str, Any]] | None = None, **params: Any
+        self,
+        messages: Sequence[p.MessageParam] | None = None,
+        *,
+        metadata: p.Metadata | None = None,
+        tool_resources: p.ToolResources | None = None,
+        **extra: Any,
     ) -> m.Thread:
-        """Create a thread, optionally with its first messages."""
-        body = {"messages": list(messages or ()), **params}
+        """Create a thread, optionally with its first messages (`None` is not sent)."""
+        body = {
+            "messages": list(messages or ()),
+            **p.given(metadata=metadata, tool_resources=tool_resources),
+            **extra,
+        }
         return await self._model(m.Thread, "POST", "/threads", body)
 
     async def retrieve_thread(self, thread_id: str) -> m.Thread:
@@ -138,10 +198,22 @@ class AssistantsEndpoints(Transport):
     # -------------------------------------------------------------- messages
 
     async def create_message(
-        self, thread_id: str, content: str | Sequence[Any], *, role: str = "user", **params: Any
+        self,
+        thread_id: str,
+        content: str | Sequence[Mapping[str, Any]],
+        *,
+        role: Literal["user", "assistant"] | str = "user",
+        attachments: Sequence[Mapping[str, Any]] | None = None,
+        metadata: p.Metadata | None = None,
+        **extra: Any,
     ) -> m.Message:
-        """Add a message to a thread."""
-        body = {"role": role, "content": content, **params}
+        """Add a message to a thread: text, or content parts (`None` is not sent)."""
+        body = {
+            "role": role,
+            "content": content,
+            **p.given(attachments=attachments, metadata=metadata),
+            **extra,
+        }
         return await self._model(m.Message, "POST", f"/threads/{thread_id}/messages", body)
 
     async def retrieve_message(self, thread_id: str, message_id: str) -> m.Message:
@@ -201,32 +273,160 @@ class AssistantsEndpoints(Transport):
     # is raised; `retry_sent=True` repeats it anyway).  The run driver looks first.
 
     async def create_run(
-        self, thread_id: str, assistant_id: str, *, retry_sent: bool = False, **params: Any
+        self,
+        thread_id: str,
+        assistant_id: str,
+        *,
+        model: str | None = None,
+        instructions: str | None = None,
+        additional_instructions: str | None = None,
+        additional_messages: Sequence[p.MessageParam] | None = None,
+        tools: Sequence[p.ToolParam] | None = None,
+        tool_choice: p.ToolChoice | None = None,
+        metadata: p.Metadata | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        max_prompt_tokens: int | None = None,
+        max_completion_tokens: int | None = None,
+        truncation_strategy: p.TruncationStrategy | None = None,
+        response_format: p.ResponseFormat | None = None,
+        parallel_tool_calls: bool | None = None,
+        reasoning_effort: p.ReasoningEffort | None = None,
+        retry_sent: bool = False,
+        **extra: Any,
     ) -> m.Run:
-        """Start a run without streaming; poll it with `retrieve_run`."""
-        body = {"assistant_id": assistant_id, **params}
+        """Start a run without streaming; poll it with `retrieve_run`.
+
+        The parameters are the API's; one left `None` is not sent.  `extra` keyword
+        arguments are sent as given (parameters newer than this library).
+        """
+        body = {
+            "assistant_id": assistant_id,
+            **p.given(model=model, instructions=instructions,
+                      additional_instructions=additional_instructions,
+                      additional_messages=additional_messages, tools=tools,
+                      tool_choice=tool_choice, metadata=metadata, temperature=temperature,
+                      top_p=top_p, max_prompt_tokens=max_prompt_tokens,
+                      max_completion_tokens=max_completion_tokens,
+                      truncation_strategy=truncation_strategy, response_format=response_format,
+                      parallel_tool_calls=parallel_tool_calls, reasoning_effort=reasoning_effort),
+            **extra,
+        }  # fmt: skip
         path = f"/threads/{thread_id}/runs"
         return await self._model(m.Run, "POST", path, body, idempotent=retry_sent)
 
     async def stream_run(
-        self, thread_id: str, assistant_id: str, *, retry_sent: bool = False, **params: Any
+        self,
+        thread_id: str,
+        assistant_id: str,
+        *,
+        model: str | None = None,
+        instructions: str | None = None,
+        additional_instructions: str | None = None,
+        additional_messages: Sequence[p.MessageParam] | None = None,
+        tools: Sequence[p.ToolParam] | None = None,
+        tool_choice: p.ToolChoice | None = None,
+        metadata: p.Metadata | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        max_prompt_tokens: int | None = None,
+        max_completion_tokens: int | None = None,
+        truncation_strategy: p.TruncationStrategy | None = None,
+        response_format: p.ResponseFormat | None = None,
+        parallel_tool_calls: bool | None = None,
+        reasoning_effort: p.ReasoningEffort | None = None,
+        retry_sent: bool = False,
+        **extra: Any,
     ) -> RunStream:
-        """Start a run and return its event stream."""
-        body = {"assistant_id": assistant_id, **params, "stream": True}
+        """Start a run and return its event stream (parameters as `create_run`)."""
+        body = {
+            "assistant_id": assistant_id,
+            **p.given(model=model, instructions=instructions,
+                      additional_instructions=additional_instructions,
+                      additional_messages=additional_messages, tools=tools,
+                      tool_choice=tool_choice, metadata=metadata, temperature=temperature,
+                      top_p=top_p, max_prompt_tokens=max_prompt_tokens,
+                      max_completion_tokens=max_completion_tokens,
+                      truncation_strategy=truncation_strategy, response_format=response_format,
+                      parallel_tool_calls=parallel_tool_calls, reasoning_effort=reasoning_effort),
+            **extra,
+            "stream": True,
+        }  # fmt: skip
         return await self._stream(f"/threads/{thread_id}/runs", body, retry_sent)
 
     async def create_thread_and_run(
-        self, assistant_id: str, *, retry_sent: bool = False, **params: Any
+        self,
+        assistant_id: str,
+        *,
+        thread: p.ThreadParam | None = None,
+        model: str | None = None,
+        instructions: str | None = None,
+        tools: Sequence[p.ToolParam] | None = None,
+        tool_resources: p.ToolResources | None = None,
+        tool_choice: p.ToolChoice | None = None,
+        metadata: p.Metadata | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        max_prompt_tokens: int | None = None,
+        max_completion_tokens: int | None = None,
+        truncation_strategy: p.TruncationStrategy | None = None,
+        response_format: p.ResponseFormat | None = None,
+        parallel_tool_calls: bool | None = None,
+        retry_sent: bool = False,
+        **extra: Any,
     ) -> m.Run:
-        """Create a thread (`thread={"messages": [...]}`) and start a run on it."""
-        body = {"assistant_id": assistant_id, **params}
+        """Create a thread (`thread={"messages": [...]}`) and start a run on it.
+
+        The parameters are the API's; one left `None` is not sent.  `extra` keyword
+        arguments are sent as given (parameters newer than this library).
+        """
+        body = {
+            "assistant_id": assistant_id,
+            **p.given(thread=thread, model=model, instructions=instructions, tools=tools,
+                      tool_resources=tool_resources, tool_choice=tool_choice,
+                      metadata=metadata, temperature=temperature, top_p=top_p,
+                      max_prompt_tokens=max_prompt_tokens,
+                      max_completion_tokens=max_completion_tokens,
+                      truncation_strategy=truncation_strategy, response_format=response_format,
+                      parallel_tool_calls=parallel_tool_calls),
+            **extra,
+        }  # fmt: skip
         return await self._model(m.Run, "POST", "/threads/runs", body, idempotent=retry_sent)
 
     async def stream_thread_and_run(
-        self, assistant_id: str, *, retry_sent: bool = False, **params: Any
+        self,
+        assistant_id: str,
+        *,
+        thread: p.ThreadParam | None = None,
+        model: str | None = None,
+        instructions: str | None = None,
+        tools: Sequence[p.ToolParam] | None = None,
+        tool_resources: p.ToolResources | None = None,
+        tool_choice: p.ToolChoice | None = None,
+        metadata: p.Metadata | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        max_prompt_tokens: int | None = None,
+        max_completion_tokens: int | None = None,
+        truncation_strategy: p.TruncationStrategy | None = None,
+        response_format: p.ResponseFormat | None = None,
+        parallel_tool_calls: bool | None = None,
+        retry_sent: bool = False,
+        **extra: Any,
     ) -> RunStream:
-        """Create a thread and start a streamed run on it."""
-        body = {"assistant_id": assistant_id, **params, "stream": True}
+        """Create a thread and start a streamed run on it (as `create_thread_and_run`)."""
+        body = {
+            "assistant_id": assistant_id,
+            **p.given(thread=thread, model=model, instructions=instructions, tools=tools,
+                      tool_resources=tool_resources, tool_choice=tool_choice,
+                      metadata=metadata, temperature=temperature, top_p=top_p,
+                      max_prompt_tokens=max_prompt_tokens,
+                      max_completion_tokens=max_completion_tokens,
+                      truncation_strategy=truncation_strategy, response_format=response_format,
+                      parallel_tool_calls=parallel_tool_calls),
+            **extra,
+            "stream": True,
+        }  # fmt: skip
         return await self._stream("/threads/runs", body, retry_sent)
 
     async def retrieve_run(self, thread_id: str, run_id: str) -> m.Run:

@@ -355,6 +355,13 @@ class RunStep:
     # When the step will expire (sent by api.openai.com and Azure); `expired_at` is when it did.
     expires_at: int | None = None
 
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The tool calls of a `tool_calls` step (empty for a message creation step)."""
+        if isinstance(self.step_details, ToolCallsDetails):
+            return self.step_details.tool_calls
+        return []
+
 
 # ---------------------------------------------------------------- step deltas
 

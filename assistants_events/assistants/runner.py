@@ -74,6 +74,7 @@ from ..sse import SSEDecoder
 from ..tool_calls import ToolOutput
 from ..transport import RunStream
 from . import models as m
+from . import params as p
 from .client import AssistantsEndpoints as AssistantsClient
 from .convert import unstructure
 from .foundry import ToolApproval
@@ -84,6 +85,8 @@ __all__ = ["ToolOutputError", "run", "run_new_thread"]
 log = logging.getLogger("assistants_events")
 
 DEFAULT_MAX_ROUNDS = 50
+DEFAULT_CANCEL_TIMEOUT = 10.0
+"""Seconds the remote cancel of a failed or cancelled drive may take."""
 POLL_INTERVAL = 0.5
 """Seconds between two `retrieve_run` while following a run whose stream was lost."""
 
@@ -130,16 +133,41 @@ async def run(
     *,
     thread_id: str,
     assistant_id: str,
+    instructions: str | None = None,
+    additional_instructions: str | None = None,
+    additional_messages: Sequence[p.MessageParam] | None = None,
+    model: str | None = None,
+    tools: Sequence[p.ToolParam] | None = None,
+    tool_choice: p.ToolChoice | None = None,
+    metadata: p.Metadata | None = None,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    max_prompt_tokens: int | None = None,
+    max_completion_tokens: int | None = None,
+    truncation_strategy: p.TruncationStrategy | None = None,
+    response_format: p.ResponseFormat | None = None,
+    parallel_tool_calls: bool | None = None,
+    reasoning_effort: p.ReasoningEffort | None = None,
     max_rounds: int = DEFAULT_MAX_ROUNDS,
-    cancel_timeout: float = 10.0,
-    **run_params: Any,
+    cancel_timeout: float = DEFAULT_CANCEL_TIMEOUT,
+    **extra: Any,
 ) -> StreamResult:
     """Start a streamed run on a thread and drive it to a terminal status.
 
-    Extra keyword arguments go into the create-run request (`instructions`,
-    `model`, `tools`, `additional_messages`, ...).  Returns the `StreamResult` of
-    the whole run.  The handler is reset first: its result is this run's only.
+    The run's parameters are the create-run request's (one left `None` is not
+    sent; `extra` keyword arguments are sent as given).  Returns the `StreamResult`
+    of the whole run.  The handler is reset first: its result is this run's only.
     """
+    run_params = {
+        **p.given(instructions=instructions, additional_instructions=additional_instructions,
+                  additional_messages=additional_messages, model=model, tools=tools,
+                  tool_choice=tool_choice, metadata=metadata, temperature=temperature,
+                  top_p=top_p, max_prompt_tokens=max_prompt_tokens,
+                  max_completion_tokens=max_completion_tokens,
+                  truncation_strategy=truncation_strategy, response_format=response_format,
+                  parallel_tool_calls=parallel_tool_calls, reasoning_effort=reasoning_effort),
+        **extra,
+    }  # fmt: skip
     ctx = _Drive(thread_id=thread_id)
     return await _drive(client, handler, ctx, assistant_id, run_params, max_rounds,
                         cancel_timeout)  # fmt: skip
@@ -150,25 +178,52 @@ async def run_new_thread(
     handler: EventHandler,
     *,
     assistant_id: str,
-    messages: Sequence[Mapping[str, Any]] = (),
+    messages: Sequence[p.MessageParam] = (),
+    thread: p.ThreadParam | None = None,
+    tool_resources: p.ToolResources | None = None,
+    instructions: str | None = None,
+    additional_instructions: str | None = None,
+    additional_messages: Sequence[p.MessageParam] | None = None,
+    model: str | None = None,
+    tools: Sequence[p.ToolParam] | None = None,
+    tool_choice: p.ToolChoice | None = None,
+    metadata: p.Metadata | None = None,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    max_prompt_tokens: int | None = None,
+    max_completion_tokens: int | None = None,
+    truncation_strategy: p.TruncationStrategy | None = None,
+    response_format: p.ResponseFormat | None = None,
+    parallel_tool_calls: bool | None = None,
+    reasoning_effort: p.ReasoningEffort | None = None,
     max_rounds: int = DEFAULT_MAX_ROUNDS,
-    cancel_timeout: float = 10.0,
-    **run_params: Any,
+    cancel_timeout: float = DEFAULT_CANCEL_TIMEOUT,
+    **extra: Any,
 ) -> StreamResult:
     """Create a thread with `messages`, run the assistant on it, drive it to the end.
 
     `thread={...}` (messages, metadata, tool_resources) creates the thread; a
-    top-level `tool_resources` goes to the thread too.  The thread is created with
-    its own request before the run, so that a run whose answer was lost can be
-    found on it (see the module's docstring).
+    top-level `tool_resources` goes to the thread too.  The other parameters are
+    the create-run request's, as for `run`.  The thread is created with its own
+    request before the run, so that a run whose answer was lost can be found on it
+    (see the module's docstring).
     """
-    thread = dict(run_params.pop("thread", None) or {})
-    thread.setdefault("messages", list(messages))
-    top_level = run_params.pop("tool_resources", None)  # the create-run request has none
-    if top_level is not None:
-        thread.setdefault("tool_resources", top_level)
+    new_thread = dict(thread or {})
+    new_thread.setdefault("messages", list(messages))
+    if tool_resources is not None:  # the create-run request has none
+        new_thread.setdefault("tool_resources", tool_resources)
+    run_params = {
+        **p.given(instructions=instructions, additional_instructions=additional_instructions,
+                  additional_messages=additional_messages, model=model, tools=tools,
+                  tool_choice=tool_choice, metadata=metadata, temperature=temperature,
+                  top_p=top_p, max_prompt_tokens=max_prompt_tokens,
+                  max_completion_tokens=max_completion_tokens,
+                  truncation_strategy=truncation_strategy, response_format=response_format,
+                  parallel_tool_calls=parallel_tool_calls, reasoning_effort=reasoning_effort),
+        **extra,
+    }  # fmt: skip
     return await _drive(client, handler, _Drive(), assistant_id, run_params, max_rounds,
-                        cancel_timeout, new_thread=thread)  # fmt: skip
+                        cancel_timeout, new_thread=new_thread)  # fmt: skip
 
 
 # ----------------------------------------------------------------- the drive

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import anyio
 import pytest
@@ -10,7 +11,7 @@ import pytest
 import assistants_events as ae
 from assistants_events.assistants.foundry import FOUNDRY_SCOPE, FoundryAuth
 
-from .creds import Clock, CountingCredential, FailingCredential
+from .creds import AccessToken, Clock, CountingCredential, FailingCredential
 
 
 async def test_token_is_fetched_for_the_foundry_scope() -> None:
@@ -82,9 +83,9 @@ async def test_a_static_token_is_used_as_is_and_never_renewed() -> None:
 
 async def test_renew_is_refused_when_the_credential_returns_the_same_token() -> None:
     class Stubborn(CountingCredential):
-        async def get_token(self, *scopes: str, **kwargs: object) -> object:
+        async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
             await super().get_token(*scopes)
-            return type("T", (), {"token": "same", "expires_on": 2_000_000_000})()
+            return AccessToken("same", 2_000_000_000)
 
     auth = FoundryAuth(Stubborn())
     rejected = await auth.headers()
@@ -109,8 +110,8 @@ async def test_a_failing_credential_gives_a_typed_authentication_error() -> None
 
 async def test_a_credential_returning_no_token_gives_an_authentication_error() -> None:
     class Empty:
-        async def get_token(self, *scopes: str, **kwargs: object) -> object:
-            return type("T", (), {"token": "", "expires_on": 2_000_000_000})()
+        async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+            return AccessToken("", 2_000_000_000)
 
     with pytest.raises(ae.AuthenticationError, match="returned no token"):
         await FoundryAuth(Empty()).authorization()

@@ -50,7 +50,7 @@ async def sdk() -> AsyncIterator[tuple[AgentsClient, MockAssistantsServer, Stati
     credential = StaticCredential()
     async with MockAssistantsServer(flavor="foundry", tls=True, api_key=TOKEN) as server:
         assert server.ca_path is not None
-        client = AgentsClient(server.url, credential, connection_verify=server.ca_path)  # type: ignore[arg-type]
+        client = AgentsClient(server.url, credential, connection_verify=server.ca_path)
         async with client:
             yield client, server, credential
 
@@ -110,7 +110,7 @@ async def test_the_sdk_answers_an_mcp_approval_through_the_mock(
 async def test_consume_azure_feeds_an_sdk_stream_to_our_handler() -> None:
     async with MockAssistantsServer(flavor="foundry", tls=True) as server:
         assert server.ca_path is not None
-        client = AgentsClient(server.url, StaticCredential(), connection_verify=server.ca_path)  # type: ignore[arg-type]
+        client = AgentsClient(server.url, StaticCredential(), connection_verify=server.ca_path)
         async with client:
             agent = await client.create_agent(model="gpt-4o", name="echo")
             thread = await client.threads.create()

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from assistants_events.testing import MockAssistantsServer
-from assistants_events.testing.foundry import DENIED_OUTPUT
+from assistants_events.testing.foundry import DENIED_OUTPUT, FoundryStore
 
 TOKEN = "mock-entra-token"
 MCP_TOOL = {
@@ -150,7 +150,9 @@ async def test_tool_approvals_complete_the_mcp_step(
                          "thread.run.step.delta"]  # fmt: skip
     assert events[0][1]["step_details"]["tool_calls"][0]["output"].startswith(says)
     assert events[-2][0] == "thread.run.completed"
-    assert foundry.server.store.approval_submissions[run["id"]] == [
+    store = foundry.server.store
+    assert isinstance(store, FoundryStore)
+    assert store.approval_submissions[run["id"]] == [
         [{"tool_call_id": call["id"], "approve": approve}]
     ]
 
