@@ -76,6 +76,12 @@ from .handler import EventHandler
 from .lifecycle import Policy, Quirk, Violation
 from .protocol import Protocol, StreamState
 from .responses import ITEM_TRANSITIONS, RESPONSE_EVENTS, RESPONSE_TRANSITIONS
+from .responses.driver import (
+    RespondError,
+    ResumeFailed,
+    ToolRoundsExceeded,
+    respond,
+)
 from .result import StreamResult
 from .sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder, parse_sse
 from .tool_calls import ToolCallRequest, ToolOutput
@@ -159,6 +165,10 @@ __all__ = [
     "RESPONSE_EVENTS",
     "RESPONSE_TRANSITIONS",
     "ITEM_TRANSITIONS",
+    "RespondError",
+    "ResumeFailed",
+    "ToolRoundsExceeded",
+    "respond",
     "models",
     "names",
     "on",

@@ -5,6 +5,9 @@ assistants-events replay FILE          feed a recorded stream to a handler
 assistants-events check FILE           validate a recorded stream against the lifecycle
 assistants-events record FILE          run a prompt and save the raw event stream
 assistants-events mock-server          serve the mock Assistants API until Ctrl-C
+
+`--api responses|assistants` chooses the protocol (demo and record: Responses by
+default; replay and check tell it from the stream, or insist on the one given).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import importlib
 import importlib.util
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import anyio
@@ -26,10 +29,15 @@ import attrs
 from .assistants import names
 from .client import AssistantsClient
 from .dispatch import on
-from .errors import AssistantsEventsError, InvalidTransition
+from .errors import AssistantsEventsError, InvalidTransition, StreamError
 from .events import Event
 from .handler import EventHandler
+from .handler import _events as frame_events  # read frames as consume() does
+from .handler import _whole as whole_frame
 from .lifecycle import Quirk, Violation
+from .protocol import protocol_for
+from .responses import names as response_names
+from .result import StreamResult
 from .sse import SSEDecoder
 
 __all__ = ["main"]
@@ -73,13 +81,66 @@ class TextPrinter(EventHandler):
     def on_violation(self, violation: Violation) -> None:
         print(f"\n[lifecycle] {violation.error}", file=sys.stderr)
 
-    @on(names.MESSAGE_DELTA)
+    @on(names.MESSAGE_DELTA, response_names.RESPONSE_OUTPUT_TEXT_DELTA)
     def text(self, event: Event) -> None:
         self._write(event.text_delta or "")
 
-    @on(names.MESSAGE_COMPLETED)
+    @on(names.MESSAGE_COMPLETED, response_names.RESPONSE_OUTPUT_TEXT_DONE)
     def newline(self, event: Event) -> None:
         self._write("\n")
+
+
+API_CHOICES = ("responses", "assistants")
+
+
+def foreign_events(names_seen: Iterable[str], api: str | None) -> list[str]:
+    """The event names that belong to another protocol than `api` (none when api is None)."""
+    if api is None:
+        return []
+    return sorted({n for n in names_seen
+                   if (p := protocol_for(n)) is not None and p.name != api})  # fmt: skip
+
+
+def recorded_events(body: bytes) -> list[Event]:
+    """The events of a recording, read as `consume` reads a body.
+
+    Frames without an `event:` line are named by their JSON `type`, and a last event
+    that lacks its blank line is kept when its JSON is whole.
+    """
+    decoder = SSEDecoder()
+    return [*frame_events(decoder.feed_fields(body)), *_closing_events(decoder)]
+
+
+def _closing_events(decoder: SSEDecoder) -> list[Event]:
+    fields = decoder.close_fields()
+    return frame_events([*fields, *whole_frame(decoder.unterminated_fields())])
+
+
+async def feed_recording(handler: EventHandler, events: list[Event]) -> StreamResult:
+    """Dispatch a recording of one or more stream bodies (a tool loop's, one after another).
+
+    Once the handler's result says a body reached its end (`done`, or a terminal
+    response event), the next event begins a new body, as the driver would.  As in
+    `consume`, an `error` event is dispatched, the rest read, then `StreamError` raised.
+    """
+    ended = False
+    error: StreamError | None = None
+    for event in events:
+        state = handler.state
+        if ended and state is not None:
+            state.end()
+            state.begin()
+        try:
+            await handler.dispatch(event)
+        except StreamError as exc:
+            error = error or exc
+        ended = handler.result.done
+    if error is not None:
+        raise error
+    state = handler.state
+    if state is not None:
+        state.end()
+    return handler.result
 
 
 def _importable(folder: str) -> None:
@@ -127,11 +188,18 @@ def read_file(path: str) -> bytes:
 
 
 async def _replay(args: argparse.Namespace) -> int:
-    body = read_file(args.file)
+    events = recorded_events(read_file(args.file))
+    foreign = foreign_events((e.name for e in events), args.api)
+    if foreign:
+        raise CLIError(f"{args.file} is not a {args.api} stream: it has {', '.join(foreign)}")
     handler = load_handler(args.handler) if args.handler else TextPrinter()
-    result = await handler.consume(body)
+    if args.api is not None:
+        vars(handler)["protocol"] = args.api  # this instance follows that protocol only
+    result = await feed_recording(handler, events)
     if result.run is not None and args.handler is None:
         print(f"[run {result.run.id}: {result.run.status}]", file=sys.stderr)
+    if result.response is not None and args.handler is None:
+        print(f"[response {result.response.id}: {result.response.status}]", file=sys.stderr)
     return 0
 
 
@@ -156,8 +224,12 @@ def _describe(exc: Exception) -> str:
     return str(exc) if isinstance(exc, AssistantsEventsError) else f"{type(exc).__name__}: {exc}"
 
 
-async def check_report(body: bytes) -> CheckReport:
-    """Check a recorded stream event by event; nothing stops the check before the end."""
+async def check_report(body: bytes, api: str | None = None) -> CheckReport:
+    """Check a recorded stream event by event; nothing stops the check before the end.
+
+    `api` ("responses", "assistants"): the protocol the stream must be; None: the
+    first event tells.  A recording may hold several bodies (see `feed_recording`).
+    """
     problems: list[str] = []
     quirks: list[tuple[str, str]] = []
     counts: collections.Counter[str] = collections.Counter()
@@ -181,43 +253,64 @@ async def check_report(body: bytes) -> CheckReport:
             quirks.append((quirk.code, f"{self.where}: {quirk}"))
 
     checker = Checker()
+    if api is not None:
+        vars(checker)["protocol"] = api  # checked as that protocol from the first event
     decoder = SSEDecoder()
     index = 0
     first_line = 1
+    ended = False
+
+    async def check_one(event: Event) -> None:
+        nonlocal index, ended
+        index += 1
+        counts[event.name] += 1
+        checker.where = f"event {index} (line {first_line})"
+        if ended and checker.state is not None:  # the next body of the recording
+            try:
+                checker.state.end()
+            except Exception as exc:
+                problems.append(f"{checker.where}: {_describe(exc)}")
+            checker.state.begin()
+        try:
+            await checker.dispatch(event)
+        except Exception as exc:  # a decode error, an error event, a bug of ours...
+            problems.append(f"{checker.where}: {_describe(exc)}")
+        ended = checker.result.done
+
     for number, line in enumerate(body.splitlines(keepends=True), start=1):
         try:
-            frames = decoder.feed(line)
+            events = frame_events(decoder.feed_fields(line))
         except Exception as exc:  # one bad frame must not hide the rest of the report
             problems.append(f"line {number}: {_describe(exc)}")
             decoder = SSEDecoder()
-            frames = []
-        for sse in frames:
-            index += 1
-            counts[sse.event] += 1
-            checker.where = f"event {index} (line {first_line})"
-            try:
-                await checker.dispatch(Event(sse.event, sse.data))
-            except Exception as exc:  # a decode error, an error event, a bug of ours...
-                problems.append(f"{checker.where}: {_describe(exc)}")
+            events = []
+        for event in events:
+            await check_one(event)
         if line.strip() == b"":
             first_line = number + 1
     try:
-        decoder.close()
+        for event in _closing_events(decoder):
+            await check_one(event)
         if checker.state is not None:
             checker.state.end()
     except Exception as exc:
         problems.append(f"end of stream: {_describe(exc)}")
+    foreign = foreign_events(counts, api)
+    if foreign:
+        problems.append(f"events of another protocol than {api}: {', '.join(foreign)}")
     return CheckReport(problems, quirks, counts)
 
 
-async def check_stream(body: bytes) -> tuple[list[str], collections.Counter[str]]:
+async def check_stream(
+    body: bytes, api: str | None = None
+) -> tuple[list[str], collections.Counter[str]]:
     """Every problem of a recorded stream (with event index and line), and event counts."""
-    report = await check_report(body)
+    report = await check_report(body, api)
     return report.problems, report.counts
 
 
 async def _check(args: argparse.Namespace) -> int:
-    report = await check_report(read_file(args.file))
+    report = await check_report(read_file(args.file), args.api)
     for name, count in sorted(report.counts.items()):
         print(f"{count:8d}  {name}")
     print(f"{sum(report.counts.values()):8d}  events in all")
@@ -251,16 +344,19 @@ async def _record(args: argparse.Namespace) -> int:
             client = await stack.enter_async_context(
                 AssistantsClient(api_key, base_url, stream_recorder=chunks.append)
             )
-            assistant_id = args.assistant_id
-            if assistant_id is None:
-                assistant = await client.create_assistant(
-                    args.model, name="recorder", tools=handler.tool_definitions()
-                )
-                assistant_id = assistant.id
-            await handler.run(
-                client, assistant_id=assistant_id,
-                messages=[{"role": "user", "content": args.prompt}],
-            )  # fmt: skip
+            if args.api == "responses":
+                await handler.respond(client, model=args.model, input=args.prompt)
+            else:
+                assistant_id = args.assistant_id
+                if assistant_id is None:
+                    assistant = await client.create_assistant(
+                        args.model, name="recorder", tools=handler.tool_definitions()
+                    )
+                    assistant_id = assistant.id
+                await handler.run(
+                    client, assistant_id=assistant_id,
+                    messages=[{"role": "user", "content": args.prompt}],
+                )  # fmt: skip
         finished = True
     finally:
         # The run that failed is the one worth keeping: save what arrived whatever happened
@@ -295,6 +391,10 @@ async def _mock_server(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------ main
 
 
+def _api_option(parser: argparse.ArgumentParser, default: str | None, help: str) -> None:
+    parser.add_argument("--api", choices=API_CHOICES, default=default, help=help)
+
+
 def _server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", help="a real server to use instead of the embedded mock")
     parser.add_argument("--api-key", help="API key for --base-url (default: $OPENAI_API_KEY)")
@@ -312,14 +412,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="assistants-events",
-        description="OpenAI Assistants streaming events, offline or live.",
+        description="Streams of the OpenAI Responses and Assistants APIs, offline or live.",
         formatter_class=HelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = _command(sub, "demo", "run the weather bot against an embedded mock server",
-                    "The bot streams its answer and calls its get_weather tool; with --base-url "
-                    "and --api-key it runs against a real Assistants API instead.")  # fmt: skip
+                    "The bot streams its answer and calls its get_weather tool, on the "
+                    "Responses API (or --api assistants); with --base-url and --api-key it "
+                    "runs against a real server instead.")  # fmt: skip
     weather_demo.add_arguments(demo)
     demo.set_defaults(run=_demo)
 
@@ -330,23 +431,30 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("file", help="raw SSE bytes (several streams may follow each other)")
     replay.add_argument("--handler", metavar="MODULE:CLASS",
                         help="an EventHandler subclass (default: print the text)")  # fmt: skip
+    _api_option(replay, None, "insist on this protocol (default: told by the stream)")
     replay.set_defaults(run=_replay)
 
     check = _command(sub, "check", "validate a recorded stream against the lifecycle",
                      "Lists the event counts, then every invalid transition with its event "
                      "index and line; exits 1 when there is one.")  # fmt: skip
     check.add_argument("file", help="raw SSE bytes")
+    _api_option(check, None, "check as this protocol; events of the other are a problem "
+                "(default: told by the stream)")  # fmt: skip
     check.set_defaults(run=_check)
 
     record = _command(sub, "record", "run a prompt and save the raw SSE stream",
-                      "Every stream of the run is saved, tool-output rounds included, and "
-                      "also when the run fails: what arrived until then. With --handler its "
-                      "tools are declared on the created assistant and answered.")  # fmt: skip
+                      "Every stream of the response or run is saved, tool-output rounds "
+                      "included, and also when it fails: what arrived until then. With "
+                      "--handler its tools are offered to the model and answered.")  # fmt: skip
     record.add_argument("file", help="where to save the stream")
     record.add_argument("--prompt", default="Hello, assistant!", help="the user message")
     _server_options(record)
-    record.add_argument("--assistant-id", help="an existing assistant (default: create one)")
-    record.add_argument("--model", default="gpt-4o", help="model of the created assistant")
+    _api_option(record, "responses", "the protocol: a response and its tool loop, or an "
+                "Assistants run")  # fmt: skip
+    record.add_argument(
+        "--assistant-id", help="--api assistants: an existing assistant (default: create one)"
+    )
+    record.add_argument("--model", default="gpt-4o", help="the model that answers")
     record.add_argument("--handler", metavar="MODULE:CLASS",
                         help="an EventHandler subclass whose tools answer the run "
                         "(default: print the text)")  # fmt: skip

@@ -43,13 +43,16 @@ class ErrorObject:
 class AssistantsEventsError(Exception):
     """Base class of every error raised by assistants_events.
 
-    An error raised by the run driver also says which run it was about: `run_id`
-    and `thread_id` (None when none was known) and `remote_cancel_sent` (whether
-    the driver asked the server to cancel that run); its message says the same.
+    An error raised by a driver also says what it was about: `run_id` and
+    `thread_id` (the run driver; None when none was known), `response_id` (the
+    Responses driver, `respond`; None when none was named yet), and
+    `remote_cancel_sent` (whether the driver asked the server to cancel that run or
+    response); the run driver's message says the same.
     """
 
     run_id: str | None = None
     thread_id: str | None = None
+    response_id: str | None = None
     remote_cancel_sent: bool | None = None
 
 

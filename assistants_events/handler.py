@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .assistants.foundry import ToolApproval
     from .assistants.models import Run
     from .client import AssistantsClient
+    from .responses.client import ResponsesEndpoints
     from .streaming import EventStream
 
 __all__ = ["Chunks", "EventHandler"]
@@ -336,13 +337,14 @@ class EventHandler:
         return state.result()
 
     async def consume_openai(self, stream: AsyncIterable[Any] | Iterable[Any]) -> StreamResult:
-        """Dispatch the events of an official `openai` SDK stream to this handler.
+        """Dispatch the events of an official `openai` SDK stream (either protocol) to this handler.
 
+        `async with client.responses.stream(...) as s: await bot.consume_openai(s)`, or
         `async with client.beta.threads.runs.stream(...) as s: await bot.consume_openai(s)`
         """
-        from .assistants.interop import consume_openai
+        from .sdk import consume_sdk_stream
 
-        return await consume_openai(self, stream)
+        return await consume_sdk_stream(self, stream)
 
     async def consume_azure(self, stream: AsyncIterable[Any] | Iterable[Any]) -> StreamResult:
         """Dispatch the events of an `azure-ai-agents` SDK stream (Foundry) to this handler.
@@ -505,6 +507,39 @@ class EventHandler:
         return await runner.run(
             client, self, thread_id=thread_id, assistant_id=assistant_id, max_rounds=max_rounds,
             cancel_timeout=cancel_timeout, **run_params, **thread_fields,
+        )  # fmt: skip
+
+    async def respond(
+        self,
+        client: ResponsesEndpoints,
+        *,
+        model: str,
+        input: str | Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        previous_response_id: str | None = None,
+        conversation: str | Mapping[str, Any] | None = None,
+        background: bool = False,
+        max_tool_rounds: int = 16,  # driver.DEFAULT_MAX_TOOL_ROUNDS
+        cancel_timeout: float = 10.0,
+        max_resumes: int = 5,  # driver.DEFAULT_MAX_RESUMES
+        **params: Any,
+    ) -> StreamResult:
+        """Drive a response and its tool loop: `await bot.respond(client, model=..., input=...)`.
+
+        As `ae.respond`: `tools` go with the handler's own, later rounds continue the
+        previous response (or `conversation`), `background=True` resumes a dropped
+        stream and cancels what it leaves; other keyword arguments are the create
+        request's (`instructions`, `temperature`, `store`, ...).  Each `respond()`
+        starts fresh; a second concurrent drive of the same instance raises
+        `ConfigurationError`.
+        """
+        from .responses import driver  # the driver sits above the handler
+
+        return await driver.respond(
+            client, self, model=model, input=input, tools=tools,
+            previous_response_id=previous_response_id, conversation=conversation,
+            background=background, max_tool_rounds=max_tool_rounds,
+            cancel_timeout=cancel_timeout, max_resumes=max_resumes, **params,
         )  # fmt: skip
 
     def stream_run(

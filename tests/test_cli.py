@@ -16,6 +16,7 @@ from tests.conftest import FIXTURES
 
 ROOT = Path(__file__).parent.parent
 COMMANDS = ["demo", "replay", "check", "record", "mock-server"]
+ASSISTANTS = ["--api", "assistants"]  # record's default protocol is Responses
 # Handler modules as users write them: one imports a module that sits beside it.
 NAMES_HANDLER = """\
 import assistants_events as ae
@@ -163,7 +164,7 @@ def test_record_with_a_handler_records_the_tool_round_trip(
 ) -> None:
     target = handler_folder / "tools.sse"
     assert main(["record", str(target), "--handler", f"{handler_folder / 'tools.py'}:Tools",
-                 "--prompt", 'lookup {"key": "abc"}']) == 0  # fmt: skip
+                 "--prompt", 'lookup {"key": "abc"}', *ASSISTANTS]) == 0  # fmt: skip
     body = target.read_bytes()
     # both streams: the run stopping for the tool, then the one after the submitted output
     assert body.count(b"event: done\n") == 2
@@ -179,7 +180,7 @@ async def test_record_saves_what_arrived_when_the_stream_breaks(tmp_path: Path) 
     async with MockAssistantsServer() as server:
         server.inject(Faults(error_after=6))
         args = build_parser().parse_args(
-            ["record", str(target), "--base-url", server.url, "--api-key", "test-key"]
+            ["record", str(target), "--base-url", server.url, "--api-key", "test-key", *ASSISTANTS]
         )
         with pytest.raises(ae.StreamError):
             await args.run(args)
@@ -194,7 +195,7 @@ async def test_record_saves_what_arrived_when_the_connection_drops(tmp_path: Pat
     async with MockAssistantsServer() as server:
         server.inject(Faults(drop_after=4))
         args = build_parser().parse_args(
-            ["record", str(target), "--base-url", server.url, "--api-key", "test-key"]
+            ["record", str(target), "--base-url", server.url, "--api-key", "test-key", *ASSISTANTS]
         )
         with pytest.raises(ae.APIConnectionError):
             await args.run(args)
@@ -255,7 +256,7 @@ def test_demo_runs_as_a_module_and_exits_zero() -> None:
     done = subprocess.run([sys.executable, "-m", "assistants_events", "demo"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "get_weather" in done.stdout and "run completed" in done.stdout
+    assert "get_weather" in done.stdout and "response completed" in done.stdout
     assert "\033[" not in done.stdout  # no colour when the output is not a terminal
 
 
