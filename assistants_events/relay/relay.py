@@ -20,15 +20,19 @@ import logging
 import time
 from collections.abc import AsyncGenerator, Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..dispatch import Router
 from ..events import Event
+from ..result import StreamResult
 from . import jobs
 from .connection import RedisConnection
 from .errors import EventsTrimmed, LeaseLost, RelayError, RelayTimeout, StreamAborted
 from .jobs import JobSummary
 from .keys import Keys, entry_id, parse_id
+
+if TYPE_CHECKING:
+    from ..handler import EventHandler
 
 __all__ = ["DEFAULT_MAXLEN", "DEFAULT_TTL", "Publisher", "RedisRelay"]
 
@@ -104,6 +108,17 @@ def _after_error(publisher: Publisher, event: Event) -> bool:
     # `response.failed`, which ends the stream); if nothing ends it, it ends shortly.
     publisher.end_soon()
     return False
+
+
+BODY_ENDS = frozenset(
+    {"done", "response.completed", "response.failed", "response.incomplete", "response.cancelled"}
+)
+"""Event names after which a stream body ends (the next body may follow in the same key)."""
+
+
+def _frame(event: Event) -> bytes:
+    data = event.raw.replace("\n", "\ndata: ")
+    return f"id: {event.id}\nevent: {event.name}\ndata: {data}\n\n".encode()
 
 
 ENDS: Mapping[str, Callable[[Publisher, Event], bool]] = {
@@ -412,8 +427,10 @@ class RedisRelay:
     ) -> AsyncGenerator[bytes, None]:
         """The stream as SSE bytes with `id:` lines, after `last_event_id` (a `Last-Event-ID`).
 
-        `await handler.consume(relay.sse(key))` re-dispatches the events; a web
-        app returns it as a `text/event-stream` body.  The end marker becomes a
+        `await handler.consume(relay.sse(key))` re-dispatches the events as one body
+        (for a Responses tool loop, whose responses each restart their sequence
+        numbers, use `relay.consume(key, handler)`); a web app returns it as a
+        `text/event-stream` body.  The end marker becomes a
         frame with only an `id:` line (no event is dispatched, but a browser's
         last event id moves past it).  While the stream is silent, a `: keepalive`
         comment goes out every few seconds (`keepalive=False` to omit).
@@ -431,6 +448,44 @@ class RedisRelay:
                 out.append(f"id: {id_}\nevent: {fields.get('e', 'message')}\ndata: {data}\n\n")
             if out:
                 yield "".join(out).encode()
+
+    async def consume(
+        self,
+        key: str,
+        handler: EventHandler,
+        after: str | None = None,
+        *,
+        idle_timeout: float | None = 300.0,
+    ) -> StreamResult:
+        """Feed the stream to `handler` as the bodies it was published from, as they come.
+
+        A tool loop is several bodies (an Assistants submit stream after `done`, a
+        Responses follow-up response after a terminal response event, whose
+        `sequence_number`s start again): each is consumed on its own, as the driver
+        did, so the handler's checks see what they would have seen live.  Returns the
+        handler's `StreamResult`; raises what `consume` and `follow` raise.
+        """
+        events = self.follow(key, after, idle_timeout=idle_timeout)
+        upcoming = await anext(events, None)
+        result = handler.result
+        try:
+            while upcoming is not None:
+                first = upcoming
+
+                async def body(first: Event = first) -> AsyncGenerator[bytes, None]:
+                    nonlocal upcoming
+                    event: Event | None = first
+                    while event is not None:
+                        yield _frame(event)
+                        if event.name in BODY_ENDS:
+                            break
+                        event = await anext(events, None)
+                    upcoming = None if event is None else await anext(events, None)
+
+                result = await handler.consume(body())
+        finally:
+            await events.aclose()
+        return result
 
     async def _batches(
         self,

@@ -261,3 +261,19 @@ async def test_a_batch_whose_reply_was_lost_is_not_appended_twice(
     await publisher.close()  # sends the same batch again, then the end marker
 
     assert [e.raw for e in await followed(relay, "run_1")] == ["0", "1", "2", "3", "4"]
+
+
+async def test_consume_feeds_each_published_body_to_the_handler_separately(
+    relay: RedisRelay,
+) -> None:
+    bodies = (fixture_bytes("tool_call_run.sse"), fixture_bytes("after_tool_outputs.sse"))
+    original = await publish(relay, "run_1", *bodies)
+    direct = Recorder()
+    for body in bodies:
+        expected = await direct.consume(body)
+
+    other = Recorder()
+    result = await relay.consume("run_1", other, idle_timeout=10)
+
+    assert result == expected
+    assert other.seen == original.seen

@@ -145,3 +145,35 @@ def test_load_handler_takes_a_file_path(tmp_path: Path) -> None:
     handler = load_handler(f"{tmp_path / 'mybot.py'}:Bot")
 
     assert handler.__name__ == "Bot" and issubclass(handler, ae.EventHandler)
+
+
+async def test_a_responses_job_answers_its_tool_call_and_completes(
+    relay: RedisRelay, worker: Worker, server: MockAssistantsServer
+) -> None:
+    job_id = await relay.enqueue(
+        api="responses", model="gpt-4o", input='get_weather {"city": "City8"}'
+    )
+
+    summary = await relay.wait(job_id, timeout=20)
+
+    assert (summary.status, summary.text) == (
+        "completed",
+        "Tool results: get_weather said sunny in City8",
+    )
+    assert summary.object_id in server.responses
+    assert server.unfinished_responses() == []
+
+
+async def test_a_responses_jobs_stream_is_reconsumed_body_by_body(
+    relay: RedisRelay, worker: Worker
+) -> None:
+    job_id = await relay.enqueue(
+        api="responses", model="gpt-4o", input='get_weather {"city": "City9"}'
+    )
+    summary = await relay.wait(job_id, timeout=20)
+
+    result = await relay.consume(job_id, ae.EventHandler(), idle_timeout=10)
+
+    assert result.text == summary.text
+    assert [r.id for r in result.responses][-1] == summary.object_id
+    assert len(result.responses) == 2  # the call, then the answer
