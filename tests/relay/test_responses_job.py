@@ -1,8 +1,8 @@
 """A background Responses job resumed by another worker, `starting_after` the last relayed event.
 
-The Responses driver (`ae.respond`) and the client's Responses endpoints are not in
-this tree yet: the worker's client here serves a genuine background recording, and
-`ae.respond` is a stand-in that must not be reached (the response needs no tools).
+The worker's client here serves a genuine background recording (api.openai.com), and
+`ae.respond` is replaced by a stand-in that must not be reached: the resumed response
+completes without function calls, so no new response is needed.
 """
 
 from __future__ import annotations

@@ -124,3 +124,26 @@ async def test_a_job_past_its_attempts_is_given_up_and_its_run_cancelled(s: Setu
     with pytest.raises(StreamAborted, match="given up"):
         async for _ in s.relay.follow(job_id, idle_timeout=5):
             pass
+
+
+async def test_a_background_response_job_is_resumed_and_its_call_answered_once(
+    s: Setup,
+) -> None:
+    GatedBot.entered, GatedBot.gate = asyncio.Event(), asyncio.Event()
+    doomed = Worker(s.relay, GatedBot, s.client, claim_idle=CLAIM_IDLE, name="doomed")
+    serving = asyncio.create_task(doomed.run())
+    job_id = await s.relay.enqueue(
+        api="responses", model="gpt-4o", input='get_weather {"city": "City6"}'
+    )
+    await asyncio.wait_for(GatedBot.entered.wait(), 20)
+    serving.cancel()  # dies in its tool: the response asked for a call nobody answered
+    await asyncio.gather(serving, return_exceptions=True)
+
+    summary = await take_over(s, job_id)
+    result = await s.relay.consume(job_id, ae.EventHandler(), idle_timeout=5)
+
+    assert (summary.status, summary.worker) == ("completed", "rescuer")
+    assert summary.text == "Tool results: get_weather said sunny in City6"
+    answered = [o["call_id"] for rid in s.server.responses for o in s.server.function_outputs(rid)]
+    assert len(answered) == len(set(answered)) == 1
+    assert result.text == summary.text and s.server.unfinished_responses() == []
