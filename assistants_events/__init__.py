@@ -88,7 +88,7 @@ from .tool_calls import ToolCallRequest, ToolOutput
 from .tool_schema import ToolSpec, tool
 from .usage import BudgetExceeded, UsageTracker
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "APIConnectionError",

@@ -27,7 +27,8 @@ class ErrorObject:
         An error report must never fail to decode: odd fields become `None` and a
         payload that is not an object becomes the message.
         """
-        if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
+        nested = isinstance(payload, dict) and isinstance(payload.get("error"), dict)
+        if nested:
             payload = payload["error"]
         if not isinstance(payload, dict):
             return cls(message=raw or None)
@@ -36,8 +37,11 @@ class ErrorObject:
             value = payload.get(key)
             return value if isinstance(value, str) else None
 
+        kind = text("type")
+        if not nested and kind == "error":
+            kind = None  # the flat Responses event's own type, not the error's
         return cls(text("message") or (None if text("code") else raw or None),
-                   text("type"), text("code"), text("param"))  # fmt: skip
+                   kind, text("code"), text("param"))  # fmt: skip
 
 
 class AssistantsEventsError(Exception):

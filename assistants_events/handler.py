@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from . import jsonlib
 from .dispatch import MARK, Call, Router, is_async_callable, matches, warn_if_unknown
-from .errors import ErrorObject, HandlerError, RouterError, StreamError
+from .errors import (
+    ErrorObject,
+    EventDecodeError,
+    HandlerError,
+    LifecycleError,
+    RouterError,
+    StreamError,
+)
 from .events import Event
 from .lifecycle import Policy, Quirk, Violation
 from .protocol import StreamState, protocol_for, protocol_named
@@ -297,28 +304,48 @@ class EventHandler:
         decoder = SSEDecoder(self.max_event_size)
         if isinstance(chunks, (bytes, bytearray, memoryview)):
             chunks = [bytes(chunks)]
+        elif isinstance(chunks, str):
+            raise TypeError(
+                "consume() reads bytes, not str: pass text.encode() or Path.read_bytes() "
+                "(a stream's bytes are decoded as UTF-8 by the SSE parser)"
+            )
         self._ae_begin()
         feed, table = self._ae_feed, self._ae_table()
-        if isinstance(chunks, AsyncIterable):
-            async for chunk in chunks:
-                await feed(_events(decoder.feed_fields(chunk)), table)
-        else:
-            for chunk in chunks:
-                await feed(_events(decoder.feed_fields(chunk)), table)
-        await feed(_events(decoder.close_fields()), table)
-        await feed(_events(_whole(decoder.unterminated_fields())), table)
+        try:
+            if isinstance(chunks, AsyncIterable):
+                async for chunk in chunks:
+                    await feed(_events(decoder.feed_fields(chunk)), table)
+            else:
+                for chunk in chunks:
+                    await feed(_events(decoder.feed_fields(chunk)), table)
+            await feed(_events(decoder.close_fields()), table)
+            await feed(_events(_whole(decoder.unterminated_fields())), table)
+        except LifecycleError as exc:
+            self._ae_error_first(exc)
+            raise
         return self._ae_end()
 
     async def consume_events(self, events: AsyncIterable[Event] | Iterable[Event]) -> StreamResult:
         """`consume` for events already parsed (an SDK stream's, a relay's): one body."""
         self._ae_begin()
         feed, table = self._ae_feed, self._ae_table()
-        if isinstance(events, AsyncIterable):
-            async for event in events:
-                await feed((event,), table)
-        else:
-            await feed(events, table)
+        try:
+            if isinstance(events, AsyncIterable):
+                async for event in events:
+                    await feed((event,), table)
+            else:
+                await feed(events, table)
+        except LifecycleError as exc:
+            self._ae_error_first(exc)
+            raise
         return self._ae_end()
+
+    def _ae_error_first(self, violation: LifecycleError) -> None:
+        # The server's `error` event explains what broke the lifecycle after it: it is
+        # raised, with the violation as its cause, instead of "out of order or truncated".
+        error = self.__dict__.pop("_ae_error", None)
+        if error is not None:
+            raise StreamError(ErrorObject.from_json(error.json, error.raw)) from violation
 
     def _ae_begin(self) -> None:
         self.__dict__.pop("_ae_error", None)
@@ -591,6 +618,37 @@ class EventHandler:
             **extra,
         ))  # fmt: skip
 
+    def stream_respond(
+        self,
+        client: ResponsesEndpoints,
+        *,
+        model: str,
+        input: str | Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        previous_response_id: str | None = None,
+        conversation: str | Mapping[str, Any] | None = None,
+        background: bool = False,
+        max_tool_rounds: int = 16,  # driver.DEFAULT_MAX_TOOL_ROUNDS
+        cancel_timeout: float = 10.0,
+        max_resumes: int = 5,  # driver.DEFAULT_MAX_RESUMES
+        **params: Any,
+    ) -> EventStream:
+        """`respond()` as an async iterator of its events (parameters as `respond`).
+
+        `async with bot.stream_respond(client, model=..., input=...) as events:`
+        `async for event in events: ...`; then `events.result`.  Leaving the block
+        early cancels a background response on the server (a foreground stream is
+        closed).
+        """
+        from .streaming import EventStream
+
+        return EventStream(self, lambda: self.respond(
+            client, model=model, input=input, tools=tools,
+            previous_response_id=previous_response_id, conversation=conversation,
+            background=background, max_tool_rounds=max_tool_rounds,
+            cancel_timeout=cancel_timeout, max_resumes=max_resumes, **params,
+        ))  # fmt: skip
+
 
 def _events(frames: list[tuple[str, str, str | None, int | None]]) -> list[Event]:
     return [
@@ -605,6 +663,8 @@ def _unnamed(data: str, id_: str | None) -> Event:
         payload = jsonlib.loads(data)
     except ValueError:
         return Event("message", data, id_)  # `data: [DONE]`, or anything else
+    except RecursionError:
+        raise EventDecodeError("message", "the JSON is nested too deeply", raw=data[:200]) from None
     kind = payload.get("type") if isinstance(payload, dict) else None
     name = kind if isinstance(kind, str) and kind else "message"
     return Event(name, data, id_, _json=payload)

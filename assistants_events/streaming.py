@@ -108,6 +108,12 @@ class EventStream:
                 self._result = await self._drive()
         except Exception as exc:  # handed to the consumer, not lost in the task group
             self._error = exc
+        except BaseException as exc:
+            if isinstance(exc, anyio.get_cancelled_exc_class()):
+                raise  # our own cancel scope's: the task group absorbs it
+            # SystemExit, KeyboardInterrupt: they pass through untouched, not wrapped
+            # in an exception group by the task group.
+            self._error = exc
         finally:
             _tap_of(self._handler).send = None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import functools
+import inspect
 import json
 import logging
 import math
@@ -22,6 +23,7 @@ import anyio
 import anyio.to_thread
 import attrs
 
+from .errors import ConfigurationError
 from .tool_schema import DEFAULT_TOOL_TIMEOUT, ToolArgumentError, ToolSpec, converter
 
 __all__ = ["ErrorText", "ToolCallRequest", "ToolOutput", "execute"]
@@ -67,7 +69,10 @@ class ToolOutput:
 
 def default_error_text(call: ToolCallRequest, error: BaseException) -> str:
     """`error: tool NAME failed: ValueError: message` (what the model sees by default)."""
-    detail = str(error)
+    try:
+        detail = str(error)
+    except Exception:  # an exception whose str() fails is still the tool's failure
+        detail = ""
     kind = type(error).__name__
     return (
         f"error: tool {call.name} failed: {kind}: {detail}"
@@ -99,9 +104,14 @@ def _cancelled_from_outside() -> bool:
 async def _invoke(spec: ToolSpec, target: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
     if spec.is_async:
         return await target(**kwargs)
-    return await anyio.to_thread.run_sync(
+    value = await anyio.to_thread.run_sync(
         functools.partial(target, **kwargs), abandon_on_cancel=True, limiter=_THREADS
     )
+    if inspect.isawaitable(value):
+        # A coroutine function behind a plain decorator looks synchronous: its
+        # coroutine comes back from the thread and still has to run, here.
+        value = await value
+    return value
 
 
 async def _call_one(
@@ -138,7 +148,14 @@ def _failed(
     spec: ToolSpec, call: ToolCallRequest, exc: BaseException, error_text: ErrorText
 ) -> ToolOutput:
     log.warning("tool %s failed (call %s)", spec.name, call.id, exc_info=exc)
-    return ToolOutput(call.id, error_text(call, exc), ok=False)
+    text = error_text(call, exc)
+    if not isinstance(text, str):
+        # Sending it would make the whole submit fail on the server, far from the cause.
+        raise ConfigurationError(
+            f"on_tool_error returned {type(text).__name__}, not str, for tool {spec.name} "
+            f"(call {call.id}); return the text the model should read, or raise"
+        )
+    return ToolOutput(call.id, text, ok=False)
 
 
 async def execute(

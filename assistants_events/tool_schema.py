@@ -93,6 +93,9 @@ class ToolSpec:
 
     def parse_arguments(self, arguments: str) -> dict[str, Any]:
         """The keyword arguments for the function; `ToolArgumentError` if they do not fit."""
+        if not isinstance(arguments, str):
+            # A lenient stream may hand over an item whose arguments never came.
+            raise ToolArgumentError(f"arguments must be a JSON string, got {arguments!r}"[:120])
         try:
             decoded = json.loads(arguments) if arguments.strip() else {}
         except ValueError as exc:
@@ -115,7 +118,8 @@ class ToolSpec:
                     raise ToolArgumentError(f"missing required argument {param.name!r}")
                 continue
             try:
-                kwargs[param.name] = converter.structure(decoded[param.name], param.hint)
+                value = _without_defaulted_nulls(decoded[param.name], param.hint)
+                kwargs[param.name] = converter.structure(value, param.hint)
             except Exception as exc:  # a user's attrs validator may raise anything
                 detail = (
                     _describe_error(exc)
@@ -126,6 +130,39 @@ class ToolSpec:
                     f"argument {param.name!r} should be {_type_name(param.hint)}: {detail}"
                 ) from None
         return kwargs
+
+
+def _without_defaulted_nulls(value: Any, hint: Any) -> Any:
+    """`value` with every null given to an attrs field that has a default taken out.
+
+    Strict schemas make every field required and let the model send null for "the
+    default" (see `_nullable`); cattrs would refuse that null (or make `"None"` of it
+    for a `str`), so it is dropped and the field's default applies, at every depth.
+    """
+    hint, _ = _split_annotated(hint)
+    if _is_optional(hint):
+        members = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _without_defaulted_nulls(value, members[0]) if len(members) == 1 else value
+    if isinstance(value, list):
+        origin = typing.get_origin(hint)
+        args = typing.get_args(hint)
+        if origin in (list, Sequence, set, frozenset) and args:
+            return [_without_defaulted_nulls(item, args[0]) for item in value]
+        if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+            return [_without_defaulted_nulls(item, args[0]) for item in value]
+        return value
+    if not (isinstance(value, dict) and isinstance(hint, type) and attrs.has(hint)):
+        return value
+    out = dict(value)
+    for field in attrs.fields(hint):
+        if field.name not in out:
+            continue
+        if out[field.name] is None:
+            if field.default is not attrs.NOTHING and not _is_optional(field.type):
+                del out[field.name]
+        else:
+            out[field.name] = _without_defaulted_nulls(out[field.name], field.type)
+    return out
 
 
 def _describe_error(exc: BaseException) -> str:
@@ -282,10 +319,16 @@ _SCALARS: Mapping[Any, str] = {str: "string", int: "integer", float: "number", b
 def schema_for(hint: Any, *, strict: bool = False) -> dict[str, Any]:
     """The JSON schema of a Python type hint (the subset tools may use).
 
-    `strict=True` gives the form the API's strict mode accepts.
+    `strict=True` gives the form the API's strict mode accepts.  A recursive attrs
+    class (a tree) raises `ToolDefinitionError`.
     """
+    return _schema_of(hint, strict, ())
+
+
+def _schema_of(hint: Any, strict: bool, within: tuple[type, ...]) -> dict[str, Any]:
+    # `within`: the attrs classes being described around this hint (cycle guard).
     hint, description = _split_annotated(hint)
-    schema = _schema(hint, strict)
+    schema = _schema(hint, strict, within)
     if description:
         schema = {**schema, "description": description}
     return schema
@@ -314,7 +357,7 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-def _schema(hint: Any, strict: bool) -> dict[str, Any]:
+def _schema(hint: Any, strict: bool, within: tuple[type, ...]) -> dict[str, Any]:
     if hint in _SCALARS:
         return {"type": _SCALARS[hint]}
     if hint is Any:
@@ -336,9 +379,14 @@ def _schema(hint: Any, strict: bool) -> dict[str, Any]:
         if len(kinds) == 1 and None not in kinds:
             schema["type"] = kinds.pop()
         return schema
+    if origin is tuple and len(args) > 1 and args[1] is not Ellipsis and len(set(args)) > 1:
+        raise ToolDefinitionError(
+            f"{_type_name(hint)} mixes item types, which a JSON array schema here cannot "
+            "say; use an attrs class (named fields) or tuple[X, ...]"
+        )
     if origin in (list, Sequence, tuple, set, frozenset) or hint in (list, tuple):
         item = args[0] if args else Any
-        return {"type": "array", "items": schema_for(item, strict=strict)}
+        return {"type": "array", "items": _schema_of(item, strict, within)}
     if origin in (dict, Mapping) or hint is dict:
         if strict:
             raise ToolDefinitionError(
@@ -348,17 +396,22 @@ def _schema(hint: Any, strict: bool) -> dict[str, Any]:
     if origin in (Union, types.UnionType):
         members = [a for a in args if a is not type(None)]
         schema = (
-            schema_for(members[0], strict=strict)
+            _schema_of(members[0], strict, within)
             if len(members) == 1
-            else {"anyOf": [schema_for(a, strict=strict) for a in members]}
+            else {"anyOf": [_schema_of(a, strict, within) for a in members]}
         )
         return _nullable(schema) if strict and len(members) < len(args) else schema
     if isinstance(hint, type) and attrs.has(hint):
+        if hint in within:
+            raise ToolDefinitionError(
+                f"type {hint.__name__} contains itself; a recursive type has no JSON "
+                "schema here: bound its depth with distinct classes, or take a JSON string"
+            )
         attrs.resolve_types(hint)
         properties = {}
         required = []
         for field in attrs.fields(hint):
-            schema = schema_for(field.type, strict=strict)
+            schema = _schema_of(field.type, strict, (*within, hint))
             is_required = field.default is attrs.NOTHING and not _is_optional(field.type)
             if strict and not is_required and not _is_optional(field.type):
                 schema = _nullable(schema)

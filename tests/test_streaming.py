@@ -143,3 +143,32 @@ async def test_a_browser_that_goes_away_cancels_the_run() -> None:
             assert [r.status for r in server.store.runs.values()] == ["cancelled"]
         finally:
             await runner.cleanup()
+
+
+async def test_stream_respond_yields_the_tool_loop_of_a_response() -> None:
+    async with MockAssistantsServer() as server, client_for(server.url) as client:
+        names: list[str] = []
+        ask = 'get_weather {"city": "Paris"}'
+        async with Weather().stream_respond(client, model="gpt-4.1", input=ask) as events:
+            async for event in events:
+                names.append(event.name)
+        assert names.count("response.completed") == 2  # the call, then the answer
+        assert "sunny in Paris" in events.result.text
+        assert len(events.result.responses) == 2
+
+
+async def test_leaving_a_background_stream_respond_early_cancels_the_response() -> None:
+    slow = Faults(delta_delay=0.02)
+    async with MockAssistantsServer(faults=slow) as server, client_for(server.url) as client:
+        async with Weather().stream_respond(
+            client, model="gpt-4.1", input="word " * 200, background=True
+        ) as events:
+            async for event in events:
+                if event.name == "response.output_text.delta":
+                    break
+        for _ in range(200):
+            if not server.unfinished_responses():
+                break
+            await asyncio.sleep(0.02)
+        assert server.unfinished_responses() == []
+        assert len(server.cancelled) == 1

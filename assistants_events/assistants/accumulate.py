@@ -175,7 +175,7 @@ class _MessageBuilder(_Builder):
 
     def json(self) -> dict[str, Any]:
         out = dict(self.base)
-        out.update(self.parts)
+        out.update(_copy_json(self.parts))  # see _StepBuilder.json: unknown part types
         out.setdefault("id", "")
         return out
 
@@ -208,7 +208,9 @@ class _StepBuilder(_Builder):
 
     def json(self) -> dict[str, Any]:
         out = dict(self.base)
-        out.update(self.parts)
+        # Copied: a tool call of a type the models do not know stays a plain dict in
+        # the snapshot, and later deltas merge into `parts` in place (strings shared).
+        out.update(_copy_json(self.parts))
         out.setdefault("id", "")
         out.setdefault("status", "in_progress")
         out.setdefault("step_details", {"type": "tool_calls", "tool_calls": []})

@@ -110,32 +110,33 @@ class ItemBuilder:
     def json(self) -> dict[str, Any]:
         """The item's JSON with every accumulated part and text in place."""
         out = dict(self.base)
-        containers: dict[str, list[Any]] = {}
-        for (container, index), part in sorted(self.parts.items()):
+        # Parts placed by their index in a mapping, never a list padded up to it: an
+        # index is the server's number (10**9, or -1, would cost memory or misplace).
+        containers: dict[str, dict[int, Any]] = {}
+
+        def slots(container: str) -> dict[int, Any]:
             items = containers.get(container)
             if items is None:
-                items = containers[container] = list(out.get(container) or ())
-            while len(items) <= index:
-                items.append(None)
-            items[index] = dict(part)
+                items = containers[container] = dict(enumerate(out.get(container) or ()))
+            return items
+
+        for (container, index), given in self.parts.items():
+            slots(container)[index] = dict(given)
         for (container, key, index), text in self.texts.items():
             if not container:
                 out[key] = text.value()
                 continue
-            items = containers.get(container)
-            if items is None:
-                items = containers[container] = list(out.get(container) or ())
-            while len(items) <= index:
-                items.append(None)
-            part = items[index]
-            if not isinstance(part, dict):
-                part = dict(_DEFAULT_PART.get((out.get("type"), container), {}))
-            else:
-                part = dict(part)
+            items = slots(container)
+            found = items.get(index)
+            part: dict[str, Any] = (
+                dict(found)
+                if isinstance(found, dict)
+                else dict(_DEFAULT_PART.get((out.get("type"), container), {}))
+            )
             part[key] = text.value()
             items[index] = part
         for container, items in containers.items():
-            out[container] = [p for p in items if p is not None]
+            out[container] = [items[i] for i in sorted(items) if items[i] is not None]
         return out
 
 

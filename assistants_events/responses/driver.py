@@ -282,6 +282,8 @@ class _Drive:
                 log.info("response %s ended %s", response.id, response.status,
                          extra={"response_id": response.id,
                                 "event": f"response.{response.status}"})  # fmt: skip
+                if client.usage_tracker is not None:
+                    client.usage_tracker.record_response(response)
             return result
 
     def resumer(self, exc: Exception, resumes: int) -> Callable[[], Awaitable[RunStream]]:

@@ -4,10 +4,10 @@
     python examples/responses/web_sse_responses.py --serve    # keep serving; open http://127.0.0.1:8080/
 
 GET /chat?q=... answers with `text/event-stream`: one `delta` event per piece of
-text, then `end` (or `failure`).  The handler is iterated (`EventStream` over
-`respond`): tools are answered on the way, and a browser that goes away stops the
-driver (a background response would be cancelled on the server).  The Assistants
-twin is `examples/web_sse.py`.
+text, then `end` (or `failure`).  The handler is iterated (`stream_respond`): tools
+are answered on the way, and a browser that goes away stops the driver (the
+background response is cancelled on the server).  The Assistants twin is
+`examples/web_sse.py`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from collections.abc import Awaitable
 
 import aiohttp
 from aiohttp import web
 
 import assistants_events as ae
-from assistants_events.streaming import EventStream
 from assistants_events.testing import connect
 
 PAGE = """<!doctype html><meta charset="utf-8"><title>chat</title>
@@ -62,13 +60,9 @@ def make_app(client: ae.AssistantsClient, model: str) -> web.Application:
         question = request.query.get("q", "")
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
-        bot = Clock()
-
-        def drive() -> Awaitable[ae.StreamResult]:
-            return bot.respond(client, model=model, input=question, background=True)
-
         try:
-            async with EventStream(bot, drive) as events:
+            stream = Clock().stream_respond(client, model=model, input=question, background=True)
+            async with stream as events:
                 async for event in events:
                     if event.name == "response.output_text.delta" and event.text_delta:
                         await response.write(sse("delta", event.text_delta))

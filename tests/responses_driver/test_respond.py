@@ -297,3 +297,24 @@ def test_handler_respond_takes_the_drivers_keywords_and_defaults() -> None:
         return {p.name: p.default for p in parameters if p.kind is p.KEYWORD_ONLY}
 
     assert keywords(ae.EventHandler.respond) == keywords(ae.respond)
+
+
+async def test_the_clients_usage_tracker_counts_every_response_of_a_tool_loop() -> None:
+    tracker = ae.UsageTracker()
+    async with (
+        MockAssistantsServer() as server,
+        ae.AssistantsClient("key", server.url, usage_tracker=tracker) as client,
+    ):
+
+        class Weather(ae.EventHandler):
+            @ae.tool
+            async def get_weather(self, city: str) -> str:
+                return f"sunny in {city}"
+
+        result = await Weather().respond(
+            client, model="gpt-4.1", input='get_weather {"city": "Paris"}'
+        )
+    assert len(result.responses) == 2
+    summed = sum(r.usage.total_tokens for r in result.responses if r.usage is not None)
+    assert tracker.total.total_tokens == summed > 0
+    assert set(tracker.by_model) == {"gpt-4.1"} and set(tracker.by_assistant) == {"responses"}
