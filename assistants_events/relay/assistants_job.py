@@ -14,6 +14,7 @@ The same loop serves a stream that broke under a live worker: it resumes in plac
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -30,7 +31,7 @@ from ..events import Event
 from ..handler import EventHandler
 from ..result import StreamResult
 from .context import JobContext, dumps
-from .errors import LeaseLost, relay_cause
+from .errors import LeaseLost, RelayError, relay_cause
 from .jobs import JobSummary
 
 __all__ = ["abandon_assistants", "drive_assistants"]
@@ -106,14 +107,27 @@ async def drive_assistants(ctx: JobContext) -> JobSummary:
         await ctx.remember(thread_id=thread_id)
     elif given_thread and messages:
         params.setdefault("additional_messages", messages)
-    run_id = ctx.record.get("run_id") or await _started_run(ctx, client, thread_id)
+    run_id = ctx.record.get("run_id")
+    if run_id is None:
+        run_id = await _started_run(ctx, client, thread_id)
+        if run_id is not None:  # adopted: recorded, so a worker that started it knows
+            await ctx.remember(run_id=run_id)
+            runs.run_id = run_id
 
     driver = _Driver(ctx, handler, thread_id, last_relayed)
     try:
         return await _drive(ctx, driver, runs, handler, assistant_id, params, run_id, thread_id)
     except LeaseLost:
         if run_id is None:  # this attempt started (or adopted) the run it knows
-            await _drop_orphan(ctx, driver, runs.run_id)
+            await _drop_orphan(ctx, driver, runs.run_id, patience=ctx.store.lease_ms / 1000)
+        raise
+    except BaseException:
+        # Cancelled (the heartbeat found the lease gone, or the worker stops) or failed
+        # for a reason left to a retry: a run started here that the job does not use
+        # is cancelled; the job's own run is left to whoever drives the job.
+        if run_id is None and runs.run_id is not None:
+            with anyio.CancelScope(shield=True), contextlib.suppress(RelayError, e.APIError):
+                await _drop_orphan(ctx, driver, runs.run_id, patience=0.0)
         raise
 
 
@@ -160,17 +174,20 @@ async def _drive(
         return await _failed(ctx, handler, f"{type(exc).__name__}: {exc}")
 
 
-async def _drop_orphan(ctx: JobContext, driver: _Driver, run_id: str | None) -> None:
+async def _drop_orphan(
+    ctx: JobContext, driver: _Driver, run_id: str | None, *, patience: float
+) -> None:
     """This worker lost its job after starting a run: cancel that run unless it is the job's.
 
     The new owner records the run it drives (its own, or this one if it adopted it);
     a different one recorded means this run is an orphan nobody will finish.  While
-    nothing is recorded the run is left alone: it may be adopted.
+    nothing is recorded the run is left alone: it may be adopted (`patience`: how
+    long to wait for the new owner's record).
     """
     if run_id is None:
         return
     waited = 0.0
-    while waited < ctx.store.lease_ms / 1000:
+    while True:
         owned = (await ctx.store.record(ctx.job_id)).get("run_id")
         if owned == run_id:
             return
@@ -180,6 +197,8 @@ async def _drop_orphan(ctx: JobContext, driver: _Driver, run_id: str | None) -> 
                 "(the job's run is %s)", ctx.job_id, run_id, owned,
             )  # fmt: skip
             await driver.cancel(run_id)
+            return
+        if waited >= patience:
             return
         await anyio.sleep(0.1)
         waited += 0.1
