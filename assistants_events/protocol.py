@@ -14,11 +14,19 @@ from typing import Protocol as _Interface
 
 import attrs
 
+from .errors import ConfigurationError
 from .events import Event
 from .lifecycle import Policy
 from .result import StreamResult
 
-__all__ = ["Protocol", "StreamState", "protocol_for", "protocol_named", "register_protocol"]
+__all__ = [
+    "Protocol",
+    "StreamState",
+    "protocol_for",
+    "protocol_named",
+    "refuse_foreign",
+    "register_protocol",
+]
 
 
 class StreamState(_Interface):
@@ -85,3 +93,18 @@ def protocol_named(name: str) -> Protocol:
         raise ValueError(
             f"no protocol named {name!r}; known: {', '.join(sorted(_REGISTRY))}"
         ) from None
+
+
+def refuse_foreign(own: str, event_name: str) -> None:
+    """Raise if `event_name` belongs to a protocol other than `own`.
+
+    A handler reused across protocols, or a stream mixing them: another protocol's
+    event, neither checked nor folded, would leave the result silently wrong.
+    """
+    owner = protocol_for(event_name)
+    if owner is not None and owner.name != own:
+        raise ConfigurationError(
+            f"event {event_name!r} belongs to the {owner.name} protocol, but this handler "
+            f"follows a {own} stream; use one handler per stream, or call reset() before "
+            "consuming another protocol's stream"
+        )

@@ -36,7 +36,15 @@ import attrs
 from . import errors as e
 from .usage import UsageTracker
 
-__all__ = ["DEFAULT_BASE_URL", "Page", "RequestAuth", "RunStream", "Transport", "describe_failure"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "Page",
+    "RequestAuth",
+    "RunStream",
+    "Transport",
+    "describe_failure",
+    "scrub",
+]
 
 log = logging.getLogger("assistants_events")
 
@@ -105,15 +113,23 @@ def describe_failure(
         cut = reason.find(marker)
         if cut >= 0:
             reason = reason[:cut] + "..."
-    for value in (secret, *secrets):
-        if value:
-            reason = reason.replace(value, "***")
-    reason = _KEY_LIKE.sub("***", _CREDENTIAL.sub(r"\1***", reason))
-    reason = " ".join(reason.split())
+    reason = " ".join(scrub(reason, secret, secrets).split())
     if len(reason) > _MAX_REASON:
         reason = reason[:_MAX_REASON] + "..."
     name = type(exc).__name__
     return f"{name}: {reason}" if reason else name
+
+
+def scrub(text: str, secret: str | None = None, secrets: Iterable[str] = ()) -> str:
+    """`text` without `secret`, `secrets`, bearer tokens and key-like words.
+
+    For what a server sends back (an error body may echo the request's headers) and
+    for exception reasons alike.
+    """
+    for value in (secret, *secrets):
+        if value:
+            text = text.replace(value, "***")
+    return _KEY_LIKE.sub("***", _CREDENTIAL.sub(r"\1***", text))
 
 
 @attrs.frozen
@@ -127,9 +143,14 @@ class Page(Generic[T]):
 
 
 def error_from_response(
-    status: int, body: bytes, headers: Mapping[str, str], method: str, url: str
+    status: int,
+    body: bytes,
+    headers: Mapping[str, str],
+    method: str,
+    url: str,
+    clean: Callable[[str], str] = scrub,
 ) -> e.APIError:
-    """The typed error for an HTTP error response."""
+    """The typed error for an HTTP error response; `clean` scrubs what the server echoed."""
     message, code, type_, param = (
         body.decode("utf-8", "replace")[:500] or "(empty body)",
         None,
@@ -147,6 +168,7 @@ def error_from_response(
             code = err.get("code") if isinstance(err.get("code"), str) else None
             type_ = err.get("type") if isinstance(err.get("type"), str) else None
             param = err.get("param") if isinstance(err.get("param"), str) else None
+    message = clean(message)  # a body may echo the request, credentials included
     cls: type[e.APIError]
     if status == 429 and code == "insufficient_quota":
         cls = e.QuotaExceededError
@@ -392,6 +414,10 @@ class Transport:
         tokens = self.auth.secrets() if self.auth is not None else ()
         return describe_failure(exc, self._key.reveal(), tokens)
 
+    def _scrub(self, text: str) -> str:
+        tokens = self.auth.secrets() if self.auth is not None else ()
+        return scrub(text, self._key.reveal(), tokens)
+
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             auth: dict[str, str] = {}
@@ -468,7 +494,7 @@ class Transport:
                     payload = await response.read()
                     response.release()
                 error: e.APIError = error_from_response(
-                    response.status, payload, response.headers, method, url
+                    response.status, payload, response.headers, method, url, self._scrub
                 )
                 if response.status == 401 and self.auth is not None:
                     # One fresh token and one retry at most: a refused renewal is final.

@@ -48,12 +48,6 @@ async def test_reset_lets_a_handler_follow_the_other_protocol() -> None:
     assert result.done and result.run is not None and result.response is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Responses stream fed to a handler following Assistants is silently ignored "
-    "(the old run's result comes back, done=False), fix in assistants/state.py: refuse "
-    "another protocol's event in ingest's unknown-name branch, as responses/lifecycle.py does",
-)
 async def test_a_handler_that_followed_assistants_refuses_a_responses_stream() -> None:
     bot = ae.EventHandler()
     await bot.consume(ASSISTANTS_TEXT)

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import aiohttp
-import pytest
 
 from assistants_events.testing import MockAssistantsServer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a function_call input item without call_id makes POST /v1/responses answer "
-    "500 (KeyError 'call_id' in _check_calls), fix in testing/responses_store.py _item: "
-    "require a string call_id on function_call items (400 missing_required_parameter)",
-)
 async def test_a_function_call_input_without_call_id_is_a_400() -> None:
     item = {"type": "function_call", "name": "get_weather", "arguments": "{}"}
     async with MockAssistantsServer() as server, aiohttp.ClientSession() as session:

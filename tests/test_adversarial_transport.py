@@ -32,12 +32,6 @@ def echo_request_in_text_error(request: bytes) -> bytes:
     return _answer(b"400 Bad Request", b"text/plain", b"cannot parse: " + request[:400])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an error body echoing the Authorization header puts the key in APIError's "
-    "message, fix in transport.py error_from_response/_send: scrub the message with "
-    "the key and the credential patterns describe_failure already uses",
-)
 @pytest.mark.parametrize("answer", [echo_header_in_json_error, echo_request_in_text_error])
 async def test_an_error_body_echoing_the_key_does_not_leak_it(
     answer: Callable[[bytes], bytes], caplog: pytest.LogCaptureFixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..events import Event, require_id
 from ..lifecycle import Policy
+from ..protocol import refuse_foreign
 from ..result import StreamResult
 from . import names
 from .accumulate import Accumulator
@@ -29,6 +30,7 @@ class AssistantsState:
         # Names newer than this library are dispatched but neither checked nor folded.
         kind = _KINDS.get(name)
         if kind is None:
+            refuse_foreign("assistants", name)
             self.acc.add(event, None)
         elif name in names.DELTA_EVENTS:
             object_id = require_id(event)

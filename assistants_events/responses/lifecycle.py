@@ -28,9 +28,9 @@ from typing import Any, Final
 
 import attrs
 
-from ..errors import ConfigurationError, EventDecodeError, IncompleteStream, InvalidTransition
+from ..errors import EventDecodeError, IncompleteStream, InvalidTransition
 from ..lifecycle import Policy, Quirk, Violation, terminal_statuses, transition_table
-from ..protocol import protocol_for
+from ..protocol import refuse_foreign
 from . import names as n
 
 __all__ = [
@@ -352,7 +352,7 @@ class ResponsesLifecycle:
         if handler is not None:
             handler(name, payload)
         elif name not in n.RESPONSE_EVENTS:
-            _refuse_foreign(name)
+            refuse_foreign("responses", name)
             self._quirk_once("unknown-event", name, None, name)
 
     def _sequence(self, name: str, payload: dict[str, Any]) -> None:
@@ -675,21 +675,6 @@ class ResponsesLifecycle:
         if code + key not in self._reported:
             self._reported.add(code + key)
             self._quirk(code, name, object_id)
-
-
-def _refuse_foreign(name: str) -> None:
-    """Another protocol's event: a handler reused across protocols, or a mixed stream.
-
-    Checked, not folded, it would leave the result silently wrong (and the stream
-    "incomplete" for want of a terminal response event), so it is refused.
-    """
-    owner = protocol_for(name)
-    if owner is not None and owner.name != "responses":
-        raise ConfigurationError(
-            f"event {name!r} belongs to the {owner.name} protocol, but this handler follows "
-            "a responses stream; use one handler per stream, or call reset() before "
-            "consuming another protocol's stream"
-        )
 
 
 def _may_follow(current: str | None, status: str) -> bool:

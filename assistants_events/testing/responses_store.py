@@ -223,6 +223,8 @@ class ResponsesStore:
                 raise _missing(f"{where}.content")
             return {"id": self.new_id("msg"), "type": "message", "status": "completed",
                     **item, "role": role, "content": content}  # fmt: skip
+        if kind == "function_call" and not isinstance(item.get("call_id"), str):
+            raise _missing(f"{where}.call_id")
         if kind == "function_call_output":
             if not isinstance(item.get("call_id"), str):
                 raise _missing(f"{where}.call_id")
