@@ -57,3 +57,9 @@ def test_every_example_is_tested(name: str) -> None:
 def test_web_sse_serves_the_answer_to_a_browser_as_server_sent_events() -> None:
     out = run_example("web_sse")
     assert "browser read: Tool results: local_time said 12:00 in Paris" in out
+
+
+def test_relay_web_resumes_a_browser_stream_on_another_node() -> None:
+    out = run_example("relay_web")  # needs Redis: $AE_REDIS_URL or redis-server on PATH
+    assert "browser read: Tool results: get_weather said 18°C and clear in Paris" in out
+    assert "a reconnect after the end: 204" in out and "job completed" in out
