@@ -4,7 +4,8 @@ assistants-events demo                 the weather bot against an embedded mock 
 assistants-events replay FILE          feed a recorded stream to a handler
 assistants-events check FILE           validate a recorded stream against the lifecycle
 assistants-events record FILE          run a prompt and save the raw event stream
-assistants-events mock-server          serve the mock Assistants API until Ctrl-C
+assistants-events mock-server          serve the mock API (both protocols) until Ctrl-C
+assistants-events worker               serve relay jobs from Redis (the [redis] extra)
 
 `--api responses|assistants` chooses the protocol (demo and record: Responses by
 default; replay and check tell it from the stream, or insist on the one given).
@@ -460,7 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: print the text)")  # fmt: skip
     record.set_defaults(run=_record)
 
-    mock = _command(sub, "mock-server", "serve the mock Assistants API",
+    mock = _command(sub, "mock-server", "serve the mock API (Responses and Assistants)",
                     "Any API key is accepted; the default model echoes, or calls the tool "
                     "named in the message ('get_weather {\"city\": \"Oslo\"}').")  # fmt: skip
     mock.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -470,6 +471,12 @@ def build_parser() -> argparse.ArgumentParser:
     mock.add_argument("--tls", action="store_true",
                       help="serve HTTPS with a throwaway CA (needs trustme)")  # fmt: skip
     mock.set_defaults(run=_mock_server)
+
+    from .relay import worker as relay_worker  # redis itself is imported only when used
+
+    worker = _command(sub, "worker", "serve relay jobs from Redis", relay_worker.DESCRIPTION)
+    relay_worker.add_arguments(worker)
+    worker.set_defaults(run=relay_worker.run_from_args)
     return parser
 
 
