@@ -15,7 +15,7 @@ from assistants_events.testing import Faults, MockAssistantsServer
 from tests.conftest import FIXTURES
 
 ROOT = Path(__file__).parent.parent
-COMMANDS = ["demo", "replay", "check", "record", "mock-server"]
+COMMANDS = ["demo", "replay", "check", "record", "mock-server", "worker"]
 ASSISTANTS = ["--api", "assistants"]  # record's default protocol is Responses
 # Handler modules as users write them: one imports a module that sits beside it.
 NAMES_HANDLER = """\
