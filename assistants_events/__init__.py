@@ -16,7 +16,7 @@ class Bot(ae.EventHandler):
 
 from __future__ import annotations
 
-from . import assistants
+from . import assistants, responses
 from .assistants import models, names
 from .assistants.lifecycle import (
     MESSAGE_TRANSITIONS,
@@ -71,6 +71,7 @@ from .events import Event, EventType
 from .handler import EventHandler
 from .lifecycle import Policy, Quirk, Violation
 from .protocol import Protocol, StreamState
+from .responses import ITEM_TRANSITIONS, RESPONSE_EVENTS, RESPONSE_TRANSITIONS
 from .result import StreamResult
 from .sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder, parse_sse
 from .tool_calls import ToolCallRequest, ToolOutput
@@ -145,6 +146,10 @@ __all__ = [
     "EventType",
     "UnknownEventWarning",
     "assistants",
+    "responses",
+    "RESPONSE_EVENTS",
+    "RESPONSE_TRANSITIONS",
+    "ITEM_TRANSITIONS",
     "models",
     "names",
     "on",

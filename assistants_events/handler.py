@@ -19,6 +19,7 @@ import sys
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from . import jsonlib
 from .dispatch import MARK, Call, Router, is_async_callable, matches, warn_if_unknown
 from .errors import ErrorObject, HandlerError, RouterError, StreamError
 from .events import Event
@@ -301,6 +302,7 @@ class EventHandler:
             for chunk in chunks:
                 await feed(_events(decoder.feed_fields(chunk)), table)
         await feed(_events(decoder.close_fields()), table)
+        await feed(_events(_whole(decoder.unterminated_fields())), table)
         return self._ae_end()
 
     async def consume_events(self, events: AsyncIterable[Event] | Iterable[Event]) -> StreamResult:
@@ -427,4 +429,30 @@ class EventHandler:
 
 
 def _events(frames: list[tuple[str, str, str | None, int | None]]) -> list[Event]:
-    return [Event(name, data, id_) for name, data, id_, _ in frames]
+    return [
+        Event(name, data, id_) if name != "message" else _unnamed(data, id_)
+        for name, data, id_, _ in frames
+    ]
+
+
+def _unnamed(data: str, id_: str | None) -> Event:
+    # A frame without `event:` (OpenRouter's Responses streams): its JSON `type` names it.
+    try:
+        payload = jsonlib.loads(data)
+    except ValueError:
+        return Event("message", data, id_)  # `data: [DONE]`, or anything else
+    kind = payload.get("type") if isinstance(payload, dict) else None
+    name = kind if isinstance(kind, str) and kind else "message"
+    return Event(name, data, id_, _json=payload)
+
+
+def _whole(fields: tuple[str, str, str | None, int | None] | None) -> list[Any]:
+    # The event a body ended in without its blank line: taken when its JSON is whole
+    # (genuine recordings end so), dropped when cut (the stream is then incomplete).
+    if fields is None:
+        return []
+    try:
+        jsonlib.loads(fields[1])
+    except ValueError:
+        return []
+    return [fields]

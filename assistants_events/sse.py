@@ -53,6 +53,7 @@ class SSEDecoder:
         "_pending_cr",
         "_tail",
         "_tail_size",
+        "_unterminated",
     )
 
     def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
@@ -64,6 +65,7 @@ class SSEDecoder:
         self._pending_cr = False
         self._tail: list[str] = []  # the unfinished event's text, in pieces
         self._tail_size = 0
+        self._unterminated: _Fields | None = None
         self._last_id: str | None = None
         self._bytes_seen = 0
 
@@ -88,9 +90,19 @@ class SSEDecoder:
     def close_fields(self) -> list[tuple[str, str, str | None, int | None]]:
         """`close`, as plain tuples."""
         events = self._feed_text(self._decoder.decode(b"", True))
+        tail = "".join(self._tail)
         self._tail = []  # an unfinished event is dropped, as the standard says
         self._tail_size = 0
+        self._unterminated = self._apply_lines(tail.split("\n")) if tail else None
         return events
+
+    def unterminated_fields(self) -> _Fields | None:
+        """After `close`: the event the input ended in without its blank line.
+
+        `close` drops it, as the standard says; a caller that can tell a whole event
+        from a cut one (complete JSON) may take it: genuine servers end bodies so.
+        """
+        return self._unterminated
 
     def _feed_text(self, text: str) -> list[_Fields]:
         if not text:
