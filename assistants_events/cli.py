@@ -21,14 +21,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import anyio
+import attrs
 
 from .assistants import names
 from .client import AssistantsClient
 from .dispatch import on
-from .errors import AssistantsEventsError, IncompleteStream, InvalidTransition
+from .errors import AssistantsEventsError, InvalidTransition
 from .events import Event
 from .handler import EventHandler
-from .lifecycle import Violation
+from .lifecycle import Quirk, Violation
 from .sse import SSEDecoder
 
 __all__ = ["main"]
@@ -137,9 +138,28 @@ async def _replay(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------- check
 
 
-async def check_stream(body: bytes) -> tuple[list[str], collections.Counter[str]]:
-    """Every problem of a recorded stream (with event index and line), and event counts."""
+@attrs.frozen
+class CheckReport:
+    """What `check` found in a recorded stream.
+
+    `problems`: every violation and error, with its event index and line; `quirks`:
+    every accepted server quirk, likewise; `counts`: events by name.
+    """
+
+    problems: list[str]
+    quirks: list[tuple[str, str]]
+    counts: collections.Counter[str]
+
+
+def _describe(exc: Exception) -> str:
+    # Our errors explain themselves; anything else is named by its type.
+    return str(exc) if isinstance(exc, AssistantsEventsError) else f"{type(exc).__name__}: {exc}"
+
+
+async def check_report(body: bytes) -> CheckReport:
+    """Check a recorded stream event by event; nothing stops the check before the end."""
     problems: list[str] = []
+    quirks: list[tuple[str, str]] = []
     counts: collections.Counter[str] = collections.Counter()
 
     class Checker(EventHandler):
@@ -157,35 +177,57 @@ async def check_stream(body: bytes) -> tuple[list[str], collections.Counter[str]
             else:
                 problems.append(f"end of stream: {error}")
 
+        def on_quirk(self, quirk: Quirk) -> None:
+            quirks.append((quirk.code, f"{self.where}: {quirk}"))
+
     checker = Checker()
     decoder = SSEDecoder()
     index = 0
     first_line = 1
     for number, line in enumerate(body.splitlines(keepends=True), start=1):
-        for sse in decoder.feed(line):
+        try:
+            frames = decoder.feed(line)
+        except Exception as exc:  # one bad frame must not hide the rest of the report
+            problems.append(f"line {number}: {_describe(exc)}")
+            decoder = SSEDecoder()
+            frames = []
+        for sse in frames:
             index += 1
             counts[sse.event] += 1
             checker.where = f"event {index} (line {first_line})"
             try:
                 await checker.dispatch(Event(sse.event, sse.data))
-            except AssistantsEventsError as exc:  # a decode error, an error event...
-                problems.append(f"{checker.where}: {exc}")
+            except Exception as exc:  # a decode error, an error event, a bug of ours...
+                problems.append(f"{checker.where}: {_describe(exc)}")
         if line.strip() == b"":
             first_line = number + 1
-    decoder.close()
-    if checker.state is not None:
-        with contextlib.suppress(IncompleteStream):
+    try:
+        decoder.close()
+        if checker.state is not None:
             checker.state.end()
-    return problems, counts
+    except Exception as exc:
+        problems.append(f"end of stream: {_describe(exc)}")
+    return CheckReport(problems, quirks, counts)
+
+
+async def check_stream(body: bytes) -> tuple[list[str], collections.Counter[str]]:
+    """Every problem of a recorded stream (with event index and line), and event counts."""
+    report = await check_report(body)
+    return report.problems, report.counts
 
 
 async def _check(args: argparse.Namespace) -> int:
-    problems, counts = await check_stream(read_file(args.file))
-    for name, count in sorted(counts.items()):
+    report = await check_report(read_file(args.file))
+    for name, count in sorted(report.counts.items()):
         print(f"{count:8d}  {name}")
-    print(f"{sum(counts.values()):8d}  events in all")
-    for problem in problems:
+    print(f"{sum(report.counts.values()):8d}  events in all")
+    for _, quirk in report.quirks:
+        print(f"QUIRK {quirk}")
+    for code, count in sorted(collections.Counter(c for c, _ in report.quirks).items()):
+        print(f"{count:8d}  quirk {code} (accepted: genuine servers do this)")
+    for problem in report.problems:
         print(f"INVALID {problem}")
+    problems = report.problems
     print("OK: the stream follows the lifecycle" if not problems else f"{len(problems)} problem(s)")
     return 1 if problems else 0
 

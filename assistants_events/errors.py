@@ -109,14 +109,21 @@ class InvalidTransition(LifecycleError):
 
 
 class IncompleteStream(LifecycleError):
-    """The stream ended while a run was still running (neither terminal nor waiting)."""
+    """The stream ended while its run or response was still going (not terminal, not waiting).
 
-    def __init__(self, run_id: str, status: str) -> None:
-        self.run_id = run_id
+    `object_id` (also `run_id`) names it, `kind` says which ("run", "response"),
+    `status` is the last status seen.
+    """
+
+    def __init__(
+        self, run_id: str, status: str, *, kind: str = "run", expected: str = "'done'"
+    ) -> None:
+        self.run_id = self.object_id = run_id
         self.status = status
+        self.kind = kind
         super().__init__(
-            f"stream ended without 'done' while run {run_id!r} was {status!r}; "
-            "the connection was probably dropped: retrieve the run to learn its state"
+            f"stream ended without {expected} while {kind} {run_id!r} was {status!r}; "
+            f"the connection was probably dropped: retrieve the {kind} to learn its state"
         )
 
 

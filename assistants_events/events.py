@@ -22,9 +22,12 @@ from . import jsonlib
 from .errors import ErrorObject, EventDecodeError
 
 if TYPE_CHECKING:
+    from .assistants.models import Message, MessageDelta, Run, RunStep, RunStepDelta, Thread
+    from .responses.models import OutputItem, Response
     from .sse import ServerSentEvent
 
 __all__ = [
+    "IDENTITY",
     "Event",
     "EventType",
     "SnapshotSource",
@@ -58,12 +61,21 @@ class EventType:
     object_id: Callable[[Any], str | None] = _json_id
     delta: bool = False
     json: bool = True
+    views: Mapping[str, Callable[[Any], Any]] = attrs.field(factory=dict)
+    """The typed accessors (`event.run`, `event.response`, ...) this event answers: each
+    a function of `event.data`."""
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 _TYPES: dict[str, EventType] = {
-    "error": EventType(decode=ErrorObject.from_json),
+    "error": EventType(decode=ErrorObject.from_json, views={"error": _same}),
 }
 _PLAIN = EventType()
+IDENTITY = _same
+"""The view that is `event.data` itself."""
 
 
 def register_event_types(types: Mapping[str, EventType]) -> None:
@@ -168,6 +180,67 @@ class Event:
             raise EventDecodeError(
                 self.name, f"malformed delta content: {exc}", raw=self.raw
             ) from None
+
+    def _view(self, key: str) -> Any:
+        kind = _TYPES.get(self.name)
+        view = kind.views.get(key) if kind is not None else None
+        return None if view is None else view(self.data)
+
+    # Typed views, so an IDE completes fields: each is None for events of other kinds.
+
+    @property
+    def run(self) -> Run | None:
+        """The run of a `thread.run.*` event (not steps), else None."""
+        value: Run | None = self._view("run")
+        return value
+
+    @property
+    def step(self) -> RunStep | None:
+        """The run step of a `thread.run.step.*` status event, else None."""
+        value: RunStep | None = self._view("step")
+        return value
+
+    @property
+    def step_delta(self) -> RunStepDelta | None:
+        """The delta of a `thread.run.step.delta` event, else None."""
+        value: RunStepDelta | None = self._view("step_delta")
+        return value
+
+    @property
+    def message(self) -> Message | None:
+        """The message of a `thread.message.*` status event, else None."""
+        value: Message | None = self._view("message")
+        return value
+
+    @property
+    def message_delta(self) -> MessageDelta | None:
+        """The delta of a `thread.message.delta` event, else None."""
+        value: MessageDelta | None = self._view("message_delta")
+        return value
+
+    @property
+    def thread(self) -> Thread | None:
+        """The thread of a `thread.created` event, else None."""
+        value: Thread | None = self._view("thread")
+        return value
+
+    @property
+    def response(self) -> Response | None:
+        """The response of a `response.created|in_progress|completed|...` event, else None."""
+        value: Response | None = self._view("response")
+        return value
+
+    @property
+    def item(self) -> OutputItem | None:
+        """The output item of a `response.output_item.added|done` event, else None."""
+        value: OutputItem | None = self._view("item")
+        return value
+
+    @property
+    def error(self) -> ErrorObject | None:
+        """The error of an `error` event, else None."""
+        value: ErrorObject | None = self._view("error")
+        return value
 
     @property
     def snapshot(self) -> Any:

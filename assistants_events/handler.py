@@ -34,6 +34,7 @@ from .tool_schema import DEFAULT_TOOL_TIMEOUT, ToolSpec
 if TYPE_CHECKING:
     from .assistants.models import Run
     from .client import AssistantsClient
+    from .streaming import EventStream
 
 __all__ = ["Chunks", "EventHandler"]
 
@@ -426,6 +427,17 @@ class EventHandler:
         if "thread_id" in params:
             return await runner.run(client, self, **params)
         return await runner.run_new_thread(client, self, **params)
+
+    def stream_run(self, client: AssistantsClient, **params: Any) -> EventStream:
+        """`run()` as an async iterator of its events, for web handlers.
+
+        `async with bot.stream_run(client, thread_id=..., assistant_id=...) as events:`
+        `async for event in events: ...`; then `events.result`.  Leaving the block
+        early cancels the run on the server.
+        """
+        from .streaming import EventStream
+
+        return EventStream(self, lambda: self.run(client, **params))
 
 
 def _events(frames: list[tuple[str, str, str | None, int | None]]) -> list[Event]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
 if TYPE_CHECKING:
     from .assistants.models import Message, Run, RunStep, Thread, Usage
+    from .responses.models import Response, ResponseUsage
 
 __all__ = ["StreamResult"]
 
@@ -30,10 +31,10 @@ class StreamResult:
     run: Run | None = None
     messages: list[Message] = attrs.field(factory=list)
     run_steps: list[RunStep] = attrs.field(factory=list)
-    usage: Usage | Any | None = None
+    usage: Usage | ResponseUsage | None = None
     done: bool = False
     text: str = ""
     thread: Thread | None = None
     runs: list[Run] = attrs.field(factory=list)
-    response: Any | None = None
-    responses: list[Any] = attrs.field(factory=list)
+    response: Response | None = None
+    responses: list[Response] = attrs.field(factory=list)

@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 from assistants_events import jsonlib
 from assistants_events import models as m
-from assistants_events.assistants.convert import converter, fast_message_delta, fast_step_delta
+from assistants_events.assistants.convert import (
+    converter,
+    fast_message_delta,
+    fast_step_delta,
+    structure,
+)
 
 detailed = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
 
@@ -109,3 +114,76 @@ def test_huge_integer_in_a_delta_is_never_a_silent_float() -> None:
 def test_invalid_json_is_a_value_error_whatever_the_backend() -> None:
     with pytest.raises(ValueError):
         jsonlib.loads("{nope")
+
+
+# --------------------------------------------------- shapes genuine servers send
+
+_RUN = {"id": "run_1", "object": "thread.run", "status": "requires_action"}
+_APPROVAL = {
+    "type": "submit_tool_approval",
+    "submit_tool_approval": {"tool_calls": [{
+        "id": "call_1", "type": "mcp", "arguments": "{}",
+        "name": "fetch_azure_rest_api_docs", "server_label": "github",
+    }]},
+}  # fmt: skip
+
+
+def test_run_waiting_for_tool_approval_structures_its_approval_calls() -> None:
+    run = structure({**_RUN, "required_action": _APPROVAL}, m.Run)
+    assert isinstance(run.required_action, m.SubmitToolApprovalAction)
+    assert run.approval_calls == [
+        m.ToolApprovalCall("call_1", "mcp", "fetch_azure_rest_api_docs", "{}", "github")
+    ]
+    assert run.required_action.submit_tool_approval.tool_calls == run.approval_calls
+
+
+def test_run_waiting_for_approval_has_no_tool_outputs_to_submit() -> None:
+    run = structure({**_RUN, "required_action": _APPROVAL}, m.Run)
+    assert run.tool_calls == []
+
+
+def test_unknown_required_action_type_is_kept_as_its_json() -> None:
+    action = {"type": "submit_something_new", "submit_something_new": {"x": 1}}
+    run = structure({**_RUN, "required_action": action}, m.Run)
+    assert run.required_action == action
+    assert (run.tool_calls, run.approval_calls) == ([], [])
+
+
+def test_run_waiting_for_tool_outputs_still_lists_its_tool_calls() -> None:
+    call = {"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    action = {"type": "submit_tool_outputs", "submit_tool_outputs": {"tool_calls": [call]}}
+    run = structure({**_RUN, "required_action": action}, m.Run)
+    assert [c.function.name for c in run.tool_calls] == ["f"]
+    assert run.approval_calls == []
+
+
+def test_run_keeps_tool_resources_and_reasoning_effort() -> None:
+    resources = {"code_interpreter": {"file_ids": []}}
+    run = structure({**_RUN, "tool_resources": resources, "reasoning_effort": "low"}, m.Run)
+    assert (run.tool_resources, run.reasoning_effort) == (resources, "low")
+
+
+def test_run_step_keeps_expires_at_beside_expired_at() -> None:
+    step = structure(
+        {"id": "s", "status": "in_progress", "expires_at": 1756315734, "expired_at": None,
+         "step_details": {"type": "tool_calls", "tool_calls": []}},
+        m.RunStep,
+    )  # fmt: skip
+    assert (step.expires_at, step.expired_at) == (1756315734, None)
+
+
+def test_usage_keeps_cached_and_reasoning_token_details() -> None:
+    usage = structure(
+        {"prompt_tokens": 38, "completion_tokens": 35, "total_tokens": 73,
+         "prompt_token_details": {"cached_tokens": 12},
+         "completion_tokens_details": {"reasoning_tokens": 7}},
+        m.Usage,
+    )  # fmt: skip
+    assert (usage.cached_tokens, usage.reasoning_tokens) == (12, 7)
+    assert usage.prompt_token_details == m.PromptTokensDetails(12)
+
+
+def test_usage_reads_cached_tokens_under_the_chat_spelling_too() -> None:
+    usage = structure({"prompt_tokens_details": {"cached_tokens": 5}}, m.Usage)
+    assert usage.cached_tokens == 5
+    assert usage.reasoning_tokens is None

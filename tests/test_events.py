@@ -135,3 +135,10 @@ def test_text_delta_is_the_text_of_a_message_delta() -> None:
 
 def test_object_id_reads_the_id() -> None:
     assert ae.Event("thread.run.queued", '{"id":"run_9","status":"queued"}').object_id == "run_9"
+
+
+@pytest.mark.parametrize("name", ["thread.run.created", "thread.message.delta", "some.newer.event"])
+def test_json_nested_past_the_recursion_limit_is_a_decode_error(name: str) -> None:
+    event = ae.Event(name, "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ae.EventDecodeError, match="nested too deeply"):
+        _ = event.json

@@ -45,3 +45,8 @@ def test_router_service_streams_answers_over_http() -> None:
 @pytest.mark.parametrize("name", sorted(p.stem for p in EXAMPLES.glob("*.py")))
 def test_every_example_is_tested(name: str) -> None:
     assert f'run_example("{name}"' in Path(__file__).read_text()
+
+
+def test_web_sse_serves_the_answer_to_a_browser_as_server_sent_events() -> None:
+    out = run_example("web_sse")
+    assert "browser read: Tool results: local_time said 12:00 in Paris" in out

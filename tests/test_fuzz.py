@@ -7,6 +7,7 @@ import contextlib
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -173,6 +174,7 @@ def _first_of_each_event(stream: bytes) -> list[tuple[int, bytes]]:
     return out
 
 
+@pytest.mark.slow
 def test_every_field_of_every_event_retyped_raises_only_typed_errors() -> None:
     replacements: list[Any] = [None, 1, "x", [], {}, [{}], {"index": "0"}]
     tried = 0

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import assistants_events as ae
+from assistants_events.assistants.lifecycle import QUIRKS
 
 
 def run_through(*steps: tuple[str, str]) -> ae.Lifecycle:
@@ -68,14 +69,157 @@ def test_run_created_must_start_queued() -> None:
         run_through(("thread.run.created", "in_progress"))
 
 
-def test_event_name_and_data_status_must_agree() -> None:
-    with pytest.raises(ae.InvalidTransition, match="event name says 'completed'"):
-        run_through(("thread.run.created", "queued"), ("thread.run.completed", "in_progress"))
+def quirky(*steps: tuple[str, str, str | None]) -> tuple[ae.Lifecycle, list[ae.Quirk]]:
+    """A strict lifecycle fed (event, object id, status) rows; the quirks it reported."""
+    seen: list[ae.Quirk] = []
+    lifecycle = ae.Lifecycle(on_quirk=seen.append)
+    for name, object_id, status in steps:
+        lifecycle.check(name, object_id, status)
+    return lifecycle, seen
 
 
-def test_unknown_status_is_a_violation() -> None:
-    with pytest.raises(ae.InvalidTransition, match="unknown run status"):
-        run_through(("thread.run.created", "queued"), ("thread.run.queued", "sleeping"))
+def test_run_completed_whose_data_says_incomplete_ends_incomplete_as_a_quirk() -> None:
+    lifecycle, quirks = quirky(
+        ("thread.run.created", "r", "queued"),
+        ("thread.run.in_progress", "r", "in_progress"),
+        ("thread.run.completed", "r", "incomplete"),
+    )
+    assert lifecycle.status("run", "r") == "incomplete"
+    assert [(q.code, q.event, q.object_id) for q in quirks] == [
+        ("status-differs-from-name", "thread.run.completed", "r")
+    ]
+
+
+def test_run_ended_incomplete_under_a_completed_name_is_not_called_truncated() -> None:
+    lifecycle, _ = quirky(
+        ("thread.run.created", "r", "queued"),
+        ("thread.run.in_progress", "r", "in_progress"),
+        ("thread.run.completed", "r", "incomplete"),
+    )
+    lifecycle.finish(done=False)  # a finished run: no IncompleteStream
+
+
+def test_message_completed_whose_data_says_in_progress_is_a_quirk() -> None:
+    lifecycle, quirks = quirky(
+        ("thread.message.created", "m", "in_progress"),
+        ("thread.message.completed", "m", "in_progress"),
+    )
+    assert lifecycle.status("message", "m") == "in_progress"
+    assert [q.code for q in quirks] == ["status-differs-from-name"]
+
+
+def test_a_mismatched_name_does_not_excuse_a_status_going_backwards() -> None:
+    with pytest.raises(ae.InvalidTransition, match="'in_progress' -> 'queued'"):
+        quirky(
+            ("thread.run.created", "r", "queued"),
+            ("thread.run.in_progress", "r", "in_progress"),
+            ("thread.run.completed", "r", "queued"),
+        )
+
+
+def test_step_created_again_after_in_progress_is_a_quirk() -> None:
+    lifecycle, quirks = quirky(
+        ("thread.run.step.created", "s", "in_progress"),
+        ("thread.run.step.in_progress", "s", "in_progress"),
+        ("thread.run.step.created", "s", "in_progress"),
+        ("thread.run.step.completed", "s", "completed"),
+    )
+    assert lifecycle.status("step", "s") == "completed"
+    assert [q.code for q in quirks] == ["created-again"]
+
+
+def test_step_created_twice_back_to_back_is_a_quirk() -> None:
+    _, quirks = quirky(
+        ("thread.run.step.created", "s", "in_progress"),
+        ("thread.run.step.created", "s", "in_progress"),
+    )
+    assert [q.code for q in quirks] == ["created-again"]
+
+
+def test_run_created_again_after_requires_action_and_queued_is_a_quirk() -> None:
+    lifecycle, quirks = quirky(
+        ("thread.run.created", "r", "queued"),
+        ("thread.run.in_progress", "r", "in_progress"),
+        ("thread.run.requires_action", "r", "requires_action"),
+        ("thread.run.queued", "r", "queued"),
+        ("thread.run.created", "r", "queued"),
+        ("thread.run.in_progress", "r", "in_progress"),
+    )
+    assert lifecycle.status("run", "r") == "in_progress"
+    assert [q.code for q in quirks] == ["created-again"]
+
+
+def test_created_again_after_a_terminal_status_is_a_violation() -> None:
+    with pytest.raises(ae.InvalidTransition, match="step created again"):
+        quirky(
+            ("thread.run.step.created", "s", "in_progress"),
+            ("thread.run.step.completed", "s", "completed"),
+            ("thread.run.step.created", "s", "in_progress"),
+        )
+
+
+def test_message_created_twice_stays_a_violation() -> None:
+    with pytest.raises(ae.InvalidTransition, match="message created twice"):
+        quirky(
+            ("thread.message.created", "m", "in_progress"),
+            ("thread.message.created", "m", "in_progress"),
+        )
+
+
+def test_step_delta_after_the_step_completed_is_a_quirk() -> None:
+    _, quirks = quirky(
+        ("thread.run.step.created", "s", "in_progress"),
+        ("thread.run.step.completed", "s", "completed"),
+        ("thread.run.step.delta", "s", None),
+    )
+    assert [(q.code, q.object_id) for q in quirks] == [("delta-after-completed", "s")]
+
+
+def test_step_delta_after_the_step_failed_is_a_violation() -> None:
+    with pytest.raises(ae.InvalidTransition, match="delta for a failed step"):
+        quirky(
+            ("thread.run.step.created", "s", "in_progress"),
+            ("thread.run.step.failed", "s", "failed"),
+            ("thread.run.step.delta", "s", None),
+        )
+
+
+def test_submit_stream_opening_with_an_older_step_completed_is_a_quirk() -> None:
+    _, quirks = quirky(
+        ("thread.run.step.completed", "s_old", "completed"),
+        ("thread.run.queued", "r", "queued"),
+    )
+    assert [(q.code, q.object_id) for q in quirks] == [("first-seen-finished", "s_old")]
+
+
+def test_unknown_status_from_a_newer_server_is_a_quirk_and_kept() -> None:
+    lifecycle, quirks = quirky(
+        ("thread.run.created", "r", "queued"),
+        ("thread.run.queued", "r", "sleeping"),
+        ("thread.run.in_progress", "r", "in_progress"),
+    )
+    assert [q.code for q in quirks] == ["unknown-status"]
+    assert "sleeping" in quirks[0].detail
+    assert lifecycle.status("run", "r") == "in_progress"
+
+
+def test_quirks_are_reported_in_non_strict_mode_too_and_are_not_violations() -> None:
+    quirks: list[ae.Quirk] = []
+    violations: list[ae.Violation] = []
+    lifecycle = ae.Lifecycle(strict=False, on_violation=violations.append, on_quirk=quirks.append)
+    lifecycle.check("thread.run.step.created", "s", "in_progress")
+    lifecycle.check("thread.run.step.created", "s", "in_progress")
+    assert ([q.code for q in quirks], violations) == (["created-again"], [])
+
+
+def test_every_reported_quirk_code_is_in_the_table() -> None:
+    codes = set(QUIRKS)
+    assert codes == {
+        "status-differs-from-name", "created-again", "delta-after-completed",
+        "first-seen-finished", "unknown-status",
+    }  # fmt: skip
+    source = Path(ae.assistants.lifecycle.__file__).read_text()
+    assert set(re.findall(r'_quirk\(\s*"([a-z-]+)"', source)) == codes
 
 
 def test_object_first_seen_mid_stream_is_accepted_in_any_status() -> None:
@@ -160,3 +304,26 @@ def test_readme_prints_the_transition_tables_as_the_code_has_them() -> None:
         assert rows.keys() == table.keys(), title
         for status, targets in table.items():
             assert set(re.findall(r"`(\w+)`", rows[status])) == set(targets), (title, status)
+
+
+async def test_strict_handler_ends_a_run_incomplete_when_completed_says_so() -> None:
+    run = '{"id": "run_1", "object": "thread.run", "status": "%s"}'
+    body = "".join(
+        f"event: thread.run.{name}\ndata: {run % status}\n\n"
+        for name, status in (("created", "queued"), ("in_progress", "in_progress"),
+                             ("completed", "incomplete"))
+    ) + "event: done\ndata: [DONE]\n\n"  # fmt: skip
+    quirks: list[ae.Quirk] = []
+
+    class Strict(ae.EventHandler):
+        strict = True
+
+        def on_quirk(self, quirk: ae.Quirk) -> None:
+            quirks.append(quirk)
+
+    result = await Strict().consume(body.encode())
+    assert result.run is not None and result.run.status == "incomplete"
+    assert [str(q) for q in quirks] == [
+        "thread.run.completed run_1: the event name says 'completed', the data says "
+        "'incomplete' [status-differs-from-name]"
+    ]

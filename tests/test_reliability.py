@@ -216,6 +216,7 @@ async def test_handler_that_cancels_is_not_swallowed(server: MockAssistantsServe
 # ---------------------------------------------------------------------- load
 
 
+@pytest.mark.slow
 async def test_500_concurrent_tool_runs_each_submit_exactly_once() -> None:
     async with MockAssistantsServer() as server, client_for(server) as client:
         assistant = await client.create_assistant("gpt-4o", tools=Lookup().tool_definitions())

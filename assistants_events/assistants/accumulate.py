@@ -3,11 +3,14 @@
 Builders work on the decoded JSON, not on the typed models: merging stays cheap,
 and a snapshot is structured only when someone reads it.  Merging follows the
 API's delta rules: strings are appended, objects merged key by key, list items
-matched by their `index`, and `index`/`type`/`id` replaced rather than appended.
+matched by their `index`, `index`/`type`/`id` replaced rather than appended, and
+a null never erases what is there.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from ..errors import AssistantsEventsError, EventDecodeError
@@ -25,10 +28,12 @@ _REPLACED = frozenset({"index", "type", "id"})
 def merge_delta(acc: dict[str, Any], delta: dict[str, Any]) -> None:
     """Merge one delta object into the accumulated object, in place."""
     for key, value in delta.items():
-        if key in _REPLACED:
-            acc[key] = value
-        elif value is None:
+        if value is None:
+            # A null says "nothing yet", never "erase": SDK dumps and Azure's built-in
+            # tool deltas send explicit nulls for what an earlier or later delta fills.
             acc.setdefault(key, None)
+        elif key in _REPLACED:
+            acc[key] = value
         elif isinstance(value, str):
             old = acc.pop(key, None)
             if isinstance(old, str):
@@ -52,12 +57,18 @@ def merge_delta(acc: dict[str, Any], delta: dict[str, Any]) -> None:
             acc[key] = value
 
 
+class _BadDelta(ValueError):
+    """A delta that cannot be merged; the builder names its event."""
+
+
 def _merge_list(items: list[Any], deltas: list[Any]) -> None:
     for delta in deltas:
         index = delta.get("index") if isinstance(delta, dict) else None
         if not isinstance(index, int):
             items.append(delta)
             continue
+        if index < 0:
+            raise _BadDelta(f"negative 'index' {index} in a list delta")
         for item in items:
             if isinstance(item, dict) and item.get("index") == index:
                 merge_delta(item, delta)
@@ -76,7 +87,7 @@ def _append_text(parts: list[Any], part: Any) -> bool:
         return False
     value = text.get("value")
     index = part.get("index")
-    if type(value) is not str or type(index) is not int or index >= len(parts):
+    if type(value) is not str or type(index) is not int or not 0 <= index < len(parts):
         return False
     current = parts[index]
     if type(current) is not dict or current.get("index") != index:
@@ -178,7 +189,7 @@ class _StepBuilder(_Builder):
         if _has_content(details, "tool_calls") or not _has_content(
             self.parts.get("step_details"), "tool_calls"
         ):
-            self.parts = {"step_details": _copy_json(details)} if details is not None else {}
+            self.parts = {"step_details": _indexed(details)} if details is not None else {}
         self.version += 1
         self.event = name
 
@@ -202,6 +213,34 @@ class _StepBuilder(_Builder):
         out.setdefault("status", "in_progress")
         out.setdefault("step_details", {"type": "tool_calls", "tool_calls": []})
         return out
+
+
+def _indexed(details: Any) -> Any:
+    """A copy of a step's details whose tool calls carry their `index`.
+
+    A snapshot lists its calls without `index`; a delta arriving after it (Azure sends
+    an MCP tool's output after the step's `completed`) finds its call by that index.
+    """
+    details = _copy_json(details)
+    calls = details.get("tool_calls") if isinstance(details, dict) else None
+    if isinstance(calls, list):
+        for i, call in enumerate(calls):
+            if isinstance(call, dict):
+                call.setdefault("index", i)
+    return details
+
+
+@contextlib.contextmanager
+def _decode_errors(event: Event) -> Iterator[None]:
+    """Turn what merging a payload can raise into `EventDecodeError` naming the event."""
+    try:
+        yield
+    except _BadDelta as exc:
+        raise EventDecodeError(event.name, str(exc), raw=event.raw[:200]) from None
+    except RecursionError:
+        raise EventDecodeError(
+            event.name, "the JSON is nested too deeply", raw=event.raw[:200]
+        ) from None
 
 
 def _copy_json(value: Any) -> Any:
@@ -230,7 +269,9 @@ class Accumulator:
         if kind == "run":
             self._runs[require_id(event)] = event
         elif kind in ("message", "step"):
-            self._builder(kind, require_id(event), name).status(event.json, name)
+            builder = self._builder(kind, require_id(event), name)
+            with _decode_errors(event):
+                builder.status(event.json, name)
         elif name == names.THREAD_CREATED:
             self._thread = event
         elif name == names.DONE:
@@ -239,7 +280,8 @@ class Accumulator:
     def add_delta(self, kind: str, object_id: str, event: Event) -> None:
         """Fold a delta whose id is known (the hot path of `add`)."""
         builder = self._builder(kind, object_id, event.name)
-        builder.delta(event.json)
+        with _decode_errors(event):
+            builder.delta(event.json)
         event._attach(builder, builder.version)
 
     def _builder(self, kind: str, object_id: str, name: str) -> _MessageBuilder | _StepBuilder:

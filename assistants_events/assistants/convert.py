@@ -27,7 +27,7 @@ def _register() -> None:
     for alias in (
         m.Tool, m.CodeOutput, m.ToolCall, m.StepDetails, m.CodeOutputDelta,
         m.ToolCallDelta, m.StepDetailsDelta, m.Annotation, m.Content,
-        m.AnnotationDelta, m.ContentDelta,
+        m.AnnotationDelta, m.ContentDelta, m.AnyRequiredAction,
     ):  # fmt: skip
         members = tuple(a for a in typing.get_args(alias) if attrs.has(a))
         hook = tagged_union_hook(converter, members)

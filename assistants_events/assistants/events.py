@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..events import EventType
+from ..events import IDENTITY, EventType
 from . import models as m
 from . import names
 from .convert import fast_message_delta, fast_step_delta, structure
@@ -52,15 +52,22 @@ def _message_text(payload: Any) -> str | None:
     return "".join(texts) if texts else None
 
 
+_VIEWS = {m.Thread: "thread", m.Run: "run", m.RunStep: "step", m.Message: "message"}
+
 EVENT_TYPES: dict[str, EventType] = {
-    name: EventType(decode=_decoder(name, cls)) for name, cls in _MODELS.items()
+    name: EventType(decode=_decoder(name, cls), views={_VIEWS[cls]: IDENTITY})
+    for name, cls in _MODELS.items()
+    if cls in _VIEWS
 }
 EVENT_TYPES[names.MESSAGE_DELTA] = EventType(
     decode=_fast(names.MESSAGE_DELTA, m.MessageDelta, fast_message_delta),
     text_delta=_message_text,
     delta=True,
+    views={"message_delta": IDENTITY},
 )
 EVENT_TYPES[names.STEP_DELTA] = EventType(
-    decode=_fast(names.STEP_DELTA, m.RunStepDelta, fast_step_delta), delta=True
+    decode=_fast(names.STEP_DELTA, m.RunStepDelta, fast_step_delta),
+    delta=True,
+    views={"step_delta": IDENTITY},
 )
 EVENT_TYPES[names.DONE] = EventType(json=False)

@@ -8,6 +8,7 @@ is not imported here: any object with `event` and a pydantic `data` will do.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -22,14 +23,24 @@ __all__ = ["consume_openai", "event_from_openai"]
 
 
 def event_from_openai(sdk_event: Any) -> Event:
-    """The `ae.Event` for one SDK stream event (`AssistantStreamEvent`)."""
+    """The `ae.Event` for one SDK stream event (`AssistantStreamEvent`).
+
+    The data goes the way bytes go: as JSON text, decoded and merged by the same
+    code.  Only the fields the server sent are kept (`exclude_unset`): a full dump
+    would invent `"id": null` and friends in later deltas, which say "absent" to
+    the SDK but would read as values here.
+    """
     name = getattr(sdk_event, "event", None)
     data = getattr(sdk_event, "data", None)
     if not isinstance(name, str) or data is None:
         raise TypeError(f"not an Assistants SDK stream event: {sdk_event!r}")
-    payload = data.model_dump(mode="json") if hasattr(data, "model_dump") else data
-    raw = data.model_dump_json() if hasattr(data, "model_dump_json") else repr(payload)
-    return Event(name, raw, _json=payload)
+    dump_json = getattr(data, "model_dump_json", None)
+    if dump_json is not None:
+        # The SDK builds models without validating, so a newer server's part may sit in
+        # a class of another type: its fields are still dumped, only pydantic complains.
+        raw = dump_json(exclude_unset=True, by_alias=True, warnings=False)
+        return Event(name, raw)
+    return Event(name, json.dumps(data, ensure_ascii=False))
 
 
 async def consume_openai(

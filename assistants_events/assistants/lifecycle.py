@@ -5,22 +5,32 @@ maps to nothing.  Repeating the current (non-terminal) status is always allowed:
 `thread.run.created` and `thread.run.queued` both carry `queued`.
 `Lifecycle` tracks every object by id across streams, so the stream returned by
 `submit_tool_outputs` continues the run the previous stream left waiting.
+
+Strict means impossible, not unusual: what genuine servers were recorded doing
+(`QUIRKS`) is accepted and reported to `Policy.on_quirk`; only what cannot happen
+(a terminal status moving on, a status going backwards, a delta for an object
+never created) is a violation.  The data's status is the truth, not the event name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, Final, Protocol
+
+import attrs
 
 from ..errors import EventDecodeError, IncompleteStream, InvalidTransition
 from ..lifecycle import Policy, Quirk, Violation, terminal_statuses, transition_table
 
 __all__ = [
     "MESSAGE_TRANSITIONS",
+    "QUIRKS",
     "RUN_TRANSITIONS",
     "STEP_TRANSITIONS",
     "TERMINAL",
     "Lifecycle",
+    "QuirkRule",
     "Violation",
 ]
 
@@ -69,6 +79,63 @@ _KIND_OF_PREFIX: Final = (
 TERMINAL: Final = {kind: terminal_statuses(table) for kind, table in _TABLES.items()}
 """Terminal statuses of each kind ("run", "step", "message")."""
 
+_ALL_KINDS: Final = frozenset(_TABLES)
+
+
+@attrs.frozen
+class QuirkRule:
+    """One kind of genuine server behaviour the lifecycle accepts.
+
+    `code` is stable (count it, filter on it); `kinds` are the objects it is accepted
+    for ("run", "step", "message"); `summary` says what happens and `seen` where a
+    recording showed it.  Outside `kinds` the same shape stays a violation.
+    """
+
+    code: str
+    kinds: frozenset[str]
+    summary: str
+    seen: str
+
+
+QUIRKS: Final[Mapping[str, QuirkRule]] = MappingProxyType({
+    rule.code: rule
+    for rule in (
+        QuirkRule(
+            "status-differs-from-name", _ALL_KINDS,
+            "the data's status differs from the event name (`thread.run.completed` whose "
+            "data says `incomplete`, `thread.message.completed` whose data still says "
+            "`in_progress`); the data's status is taken and checked",
+            "api.openai.com 2024 (max_prompt_tokens); Azure AI Foundry MCP approvals 2025",
+        ),
+        QuirkRule(
+            "created-again", _F({"run", "step"}),
+            "a `created` event for an object already seen and not finished (a step "
+            "created again after its `in_progress`, a run created again after "
+            "`requires_action -> queued`); its status is checked like any other",
+            "Azure AI Foundry agents, MCP tool streams 2025",
+        ),
+        QuirkRule(
+            "delta-after-completed", _F({"step"}),
+            "a step delta after the step's `completed` (a tool output streamed late); "
+            "the delta is still folded into the step",
+            "Azure AI Foundry agents, MCP approval continuation 2025",
+        ),
+        QuirkRule(
+            "first-seen-finished", _F({"step"}),
+            "a step's first event shows it already finished: a submit stream opens with "
+            "`thread.run.step.completed` for the tool-call step of the previous stream",
+            "api.openai.com and Azure AI Foundry submit_tool_outputs streams 2025",
+        ),
+        QuirkRule(
+            "unknown-status", _ALL_KINDS,
+            "a status this library does not know (a newer server's); it is kept, and "
+            "what follows it is not checked until a known status returns",
+            "forward compatibility: no recording yet",
+        ),
+    )
+})  # fmt: skip
+"""Every accepted server quirk by code: the table the README's lifecycle section lists."""
+
 _SPECIAL_SUFFIXES: Final = {
     "run": frozenset({"created"}),
     "step": frozenset({"created", "delta"}),
@@ -99,7 +166,8 @@ class Lifecycle:
     With `strict=True` (the default) a violation raises `InvalidTransition` (or
     `IncompleteStream` from `finish`); with `strict=False` it is passed to
     `on_violation` and the new status is accepted, so one bad event does not make
-    every later one look wrong too.
+    every later one look wrong too.  Quirks (`QUIRKS`) are accepted in both modes
+    and reported to `on_quirk`.
     """
 
     __slots__ = ("_status", "policy")
@@ -163,38 +231,73 @@ class Lifecycle:
         statuses = self._status[kind]
         current = statuses.get(object_id)
         if suffix == "delta":
-            if current is None:
-                self._violate(kind, object_id, None, "delta", name, f"delta for an unknown {kind}")
-            elif current != "in_progress":
-                self._violate(
-                    kind, object_id, current, "delta", name, f"delta for a {current} {kind}"
-                )
+            self._check_delta(kind, object_id, current, name)
             return
         if status is None:
             self._violate(kind, object_id, current, "?", name, "the data carries no status")
             return
         if status not in table:
-            self._violate(kind, object_id, current, status, name, f"unknown {kind} status")
+            self._quirk(
+                "unknown-status", kind, name, object_id, f"unknown {kind} status {status!r}"
+            )
+            statuses[object_id] = status
             return
-        expected = suffix
-        if expected == "created":
-            if current is not None:
-                self._violate(kind, object_id, current, status, name, f"{kind} created twice")
-                return
-            if status != _INITIAL[kind]:
+        if current is not None and current not in table:
+            statuses[object_id] = status  # after an unknown status nothing can be judged
+            return
+        if suffix == "created":
+            if current is None and status != _INITIAL[kind]:
                 self._violate(
                     kind, object_id, None, status, name, f"a new {kind} starts {_INITIAL[kind]!r}"
                 )
                 return
-        elif expected != status:
-            self._violate(kind, object_id, current, status, name, f"event name says {expected!r}")
-            return
-        elif (current is not None and status not in table[current]
-              and (status != current or status in TERMINAL[kind])):  # fmt: skip
+            if current is not None:
+                if not self._may_follow(kind, current, status):
+                    self._violate(kind, object_id, current, status, name, f"{kind} created again")
+                    return
+                if not self._quirk(
+                    "created-again", kind, name, object_id, f"{kind} created again while {current}"
+                ):
+                    self._violate(kind, object_id, current, status, name, f"{kind} created twice")
+                    return
+        elif current is not None and not self._may_follow(kind, current, status):
             reason = "nothing follows a terminal status" if not table[current] else ""
             self._violate(kind, object_id, current, status, name, reason)
             return
+        else:
+            if suffix != status:
+                self._quirk(
+                    "status-differs-from-name", kind, name, object_id,
+                    f"the event name says {suffix!r}, the data says {status!r}",
+                )  # fmt: skip
+            if current is None and status in TERMINAL[kind]:
+                self._quirk(
+                    "first-seen-finished", kind, name, object_id,
+                    f"first seen already {status}",
+                )  # fmt: skip
         statuses[object_id] = status
+
+    def _check_delta(self, kind: str, object_id: str, current: str | None, name: str) -> None:
+        if current is None:
+            self._violate(kind, object_id, None, "delta", name, f"delta for an unknown {kind}")
+        elif current == "in_progress" or current not in _TABLES[kind]:
+            return
+        elif current != "completed" or not self._quirk(
+            "delta-after-completed", kind, name, object_id, f"delta for a completed {kind}"
+        ):
+            self._violate(kind, object_id, current, "delta", name, f"delta for a {current} {kind}")
+
+    @staticmethod
+    def _may_follow(kind: str, current: str, status: str) -> bool:
+        table = _TABLES[kind]
+        return status in table[current] or (status == current and bool(table[current]))
+
+    def _quirk(self, code: str, kind: str, name: str, object_id: str, detail: str) -> bool:
+        """Report `code` if it is accepted for `kind` (see `QUIRKS`); False if it is not."""
+        if kind not in QUIRKS[code].kinds:
+            return False
+        self.policy.quirk(code, name, object_id, detail)
+        return True
 
     def finish(self, done: bool) -> None:
         """The stream ended; `done` says whether its `done` event arrived.

@@ -20,12 +20,46 @@ JSON = dict[str, Any]
 
 
 @attrs.frozen
+class PromptTokensDetails:
+    """How the prompt tokens break down: `cached_tokens` served from the prompt cache."""
+
+    cached_tokens: int | None = None
+
+
+@attrs.frozen
+class CompletionTokensDetails:
+    """How the completion tokens break down: `reasoning_tokens` spent thinking."""
+
+    reasoning_tokens: int | None = None
+
+
+@attrs.frozen
 class Usage:
-    """Token counts of a run or a run step."""
+    """Token counts of a run or a run step.
+
+    The details arrive as `prompt_token_details` on Assistants servers (api.openai.com
+    and Azure, 2025) and as `prompt_tokens_details` elsewhere; both are kept, and
+    `cached_tokens` reads whichever came.
+    """
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
+    prompt_token_details: PromptTokensDetails | None = None
+    prompt_tokens_details: PromptTokensDetails | None = None
+    completion_tokens_details: CompletionTokensDetails | None = None
+
+    @property
+    def cached_tokens(self) -> int | None:
+        """Prompt tokens served from the cache, if the server said."""
+        details = self.prompt_token_details or self.prompt_tokens_details
+        return details.cached_tokens if details is not None else None
+
+    @property
+    def reasoning_tokens(self) -> int | None:
+        """Completion tokens spent on reasoning, if the server said."""
+        details = self.completion_tokens_details
+        return details.reasoning_tokens if details is not None else None
 
 
 @attrs.frozen
@@ -104,6 +138,41 @@ class RequiredAction:
 
 
 @attrs.frozen
+class ToolApprovalCall:
+    """A tool call the run asks to have approved before it runs (Azure MCP: `type="mcp"`).
+
+    `name`, `arguments` (JSON-encoded) and `server_label` sit at the top level of
+    the call, not under `function`.
+    """
+
+    id: str
+    type: str
+    name: str | None = None
+    arguments: str | None = None
+    server_label: str | None = None
+
+
+@attrs.frozen
+class SubmitToolApproval:
+    tool_calls: list[ToolApprovalCall] = attrs.field(factory=list)
+
+
+@attrs.frozen
+class SubmitToolApprovalAction:
+    """What a `requires_action` run waits for: approval (or not) of these tool calls.
+
+    Azure AI Foundry agents send it for MCP tools with `require_approval`.
+    """
+
+    type: Literal["submit_tool_approval"]
+    submit_tool_approval: SubmitToolApproval
+
+
+AnyRequiredAction = Union[RequiredAction, SubmitToolApprovalAction, JSON]
+"""A run's `required_action`: an action this library knows, or the plain JSON of a newer one."""
+
+
+@attrs.frozen
 class Run:
     """A run of an assistant on a thread (`thread.run.*` events)."""
 
@@ -118,7 +187,7 @@ class Run:
     cancelled_at: int | None = None
     failed_at: int | None = None
     completed_at: int | None = None
-    required_action: RequiredAction | None = None
+    required_action: AnyRequiredAction | None = None
     last_error: LastError | None = None
     model: str | None = None
     instructions: str | None = None
@@ -134,13 +203,22 @@ class Run:
     response_format: Any = None
     tool_choice: Any = None
     parallel_tool_calls: bool | None = None
+    tool_resources: JSON | None = None
+    reasoning_effort: str | None = None
 
     @property
     def tool_calls(self) -> list[RequiredActionToolCall]:
-        """The tool calls this run waits for (empty unless `requires_action`)."""
-        if self.required_action is None:
-            return []
-        return self.required_action.submit_tool_outputs.tool_calls
+        """The tool calls whose outputs this run waits for (empty unless it waits for outputs)."""
+        if isinstance(self.required_action, RequiredAction):
+            return self.required_action.submit_tool_outputs.tool_calls
+        return []
+
+    @property
+    def approval_calls(self) -> list[ToolApprovalCall]:
+        """The tool calls this run waits to have approved (`submit_tool_approval`), else empty."""
+        if isinstance(self.required_action, SubmitToolApprovalAction):
+            return self.required_action.submit_tool_approval.tool_calls
+        return []
 
 
 @attrs.frozen
@@ -258,6 +336,8 @@ class RunStep:
     last_error: LastError | None = None
     usage: Usage | None = None
     metadata: dict[str, str] | None = None
+    # When the step will expire (sent by api.openai.com and Azure); `expired_at` is when it did.
+    expires_at: int | None = None
 
 
 # ---------------------------------------------------------------- step deltas

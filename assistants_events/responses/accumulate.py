@@ -167,10 +167,12 @@ class Accumulator:
 
     # ------------------------------------------------------------------ folding
 
-    def begin(self) -> None:
-        """A new stream body starts: `done` is about it."""
+    def begin(self, resumed: bool = False) -> None:
+        """A new stream body starts: `done` is about it.  `resumed`: it continues the
+        dropped stream of the same response."""
         self.done = False
-        self._stream_response = None
+        if not resumed:
+            self._stream_response = None
 
     def add(self, name: str, payload: Any) -> ItemBuilder | None:
         """Fold one event; the builder of the item it concerns, or None."""

@@ -41,6 +41,23 @@ def _response_id(payload: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _response_view(data: Any) -> Any:
+    return data.response
+
+
+def _item_view(data: Any) -> Any:
+    return data.item
+
+
+def _views(name: str) -> dict[str, Callable[[Any], Any]]:
+    # `event.response` (a `Response`), `event.item` (an `OutputItem`): functions of `data`.
+    if name in n.RESPONSE_LIFECYCLE_EVENTS:
+        return {"response": _response_view}
+    if name in n.ITEM_EVENTS:
+        return {"item": _item_view}
+    return {}
+
+
 def _object_id(name: str) -> Callable[[Any], str | None]:
     if name in n.RESPONSE_LIFECYCLE_EVENTS:
         return _response_id
@@ -56,6 +73,7 @@ EVENT_TYPES: dict[str, EventType] = {
         object_id=_object_id(name),
         delta=name in n.DELTA_EVENTS,
         text_delta=_text_delta if name == n.RESPONSE_OUTPUT_TEXT_DELTA else None,
+        views=_views(name),
     )
     for name, cls in EVENT_MODELS.items()
     if name != n.ERROR

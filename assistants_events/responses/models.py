@@ -405,6 +405,16 @@ class Response:
     user: str | None = None
     safety_identifier: str | None = None
     prompt_cache_key: str | None = None
+    prompt_cache_retention: str | None = None
+    top_logprobs: int | None = None
+    prompt: JSON | None = None
+    moderation: JSON | None = None
+    tool_usage: Any = None
+    image: Any = None
+    input_transformations: list[Any] | None = None
+    prompt_cache_options: Any = None
+    prompt_cache_diagnostics: Any = None
+    access_programs: Any = None
 
     @property
     def output_text(self) -> str:

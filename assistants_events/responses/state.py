@@ -47,8 +47,8 @@ class ResponsesState:
     def begin(self) -> None:
         """A new body starts: the next round of a tool loop, or a resumed stream."""
         self.lifecycle.begin(self._resume)
+        self.acc.begin(resumed=self._resume is not None)
         self._resume = None
-        self.acc.begin()
 
     def end(self) -> None:
         """A body cut before its terminal response event is an `IncompleteStream`."""

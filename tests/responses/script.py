@@ -228,7 +228,7 @@ def new_replay(strict: bool = True) -> Replay:
 def feed(replay: Replay, chunks: Iterable[bytes], starting_after: int | None = None) -> Replay:
     """One stream body through the decoder, the lifecycle and the accumulator."""
     replay.lifecycle.begin(starting_after)
-    replay.accumulator.begin()
+    replay.accumulator.begin(resumed=starting_after is not None)
     decoder = SSEDecoder()
     for chunk in chunks:
         for sse in decoder.feed(chunk):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import assistants_events as ae
-from assistants_events.responses import QUIRKS
+from assistants_events.responses import QUIRKS, ResponsesState
 
 GENUINE = Path(__file__).parent.parent / "fixtures" / "genuine" / "responses"
 RECORDINGS = sorted(GENUINE.glob("*.sse"))
@@ -91,3 +94,57 @@ async def test_a_body_cut_inside_its_last_event_is_incomplete() -> None:
     body = BODIES["function_call_followup_after_output_no_final_blank_line"]
     with pytest.raises(ae.IncompleteStream):
         await Strict().consume(body[:-40])
+
+
+def _frames(body: bytes) -> list[bytes]:
+    return [frame for frame in body.split(b"\n\n") if frame.strip()]
+
+
+NUMBERED = [stem for stem in sorted(BODIES) if b'"sequence_number"' in BODIES[stem]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(NUMBERED), st.floats(min_value=0.0, max_value=1.0))
+async def test_a_genuine_stream_dropped_anywhere_and_resumed_gives_the_same_result(
+    stem: str, where: float
+) -> None:
+    frames = _frames(BODIES[stem])
+    cut = int(where * len(frames))
+    error = stem in ERRORS
+    whole = await _consume(BODIES[stem], error)
+    bot = Strict()
+    with contextlib.suppress(ae.IncompleteStream, ae.StreamError):
+        await bot.consume(b"\n\n".join(frames[:cut]) + b"\n\n")
+    resumed = bot.result
+    if not resumed.done:  # the connection dropped before the terminal event: resume
+        state = bot.state
+        if isinstance(state, ResponsesState) and state.last_sequence_number is not None:
+            state.resume_after(state.last_sequence_number)
+        try:
+            resumed = await bot.consume(b"\n\n".join(frames[cut:]) + b"\n\n")
+        except ae.StreamError:
+            assert error
+            resumed = bot.result
+    assert (resumed.text, resumed.response, resumed.usage, resumed.done) == (
+        whole.text,
+        whole.response,
+        whole.usage,
+        whole.done,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(sorted(BODIES)), st.floats(min_value=0.0, max_value=1.0))
+async def test_a_genuine_stream_cut_at_any_byte_raises_only_incomplete_stream(
+    stem: str, where: float
+) -> None:
+    body = BODIES[stem]
+    bot = Strict()
+    try:
+        result = await bot.consume(body[: int(where * len(body))])
+    except ae.IncompleteStream:
+        return
+    except ae.StreamError:
+        assert stem in ERRORS
+        return
+    assert result.done or bot.state is None

@@ -220,3 +220,13 @@ async def test_a_resumed_stream_that_skips_an_event_is_a_lost_event() -> None:
     state.resume_after(5)
     with pytest.raises(ae.InvalidTransition, match="lost"):
         await bot.consume(render(full.events[7:]))
+
+
+async def test_response_and_item_views_are_registered_for_the_core() -> None:
+    bot = Recorder()
+    await bot.consume(_weather_round().sse())
+    completed = next(e for e in bot.events if e.name == "response.completed")
+    added = next(e for e in bot.events if e.name == "response.output_item.added")
+    assert completed._view("response").status == "completed"
+    assert isinstance(added._view("item"), m.OutputMessage)
+    assert added._view("response") is None

@@ -545,3 +545,14 @@ def test_a_done_sentinel_after_the_terminal_event_passes() -> None:
     script = Script().start().completed()
     result = replay(script.sse() + b"data: [DONE]\n\n")
     assert result.quirk_codes() == ["done-sentinel"]
+
+
+def test_not_strict_accepts_the_new_status_after_reporting_the_violation() -> None:
+    script = Script().start()
+    script.item_added(0, {"type": "web_search_call", "id": "ws_1", "status": "in_progress"})
+    script.add("response.web_search_call.completed", item_id="ws_1", output_index=0)
+    script.add("response.web_search_call.searching", item_id="ws_1", output_index=0)
+    script.add("response.web_search_call.completed", item_id="ws_1", output_index=0)
+    result = replay(script.completed(), strict=False)
+    assert len(result.violations) == 1
+    assert result.lifecycle.item_status("ws_1") == "completed"

@@ -215,3 +215,16 @@ def test_the_test_scripts_write_events_the_sdk_validates_strictly() -> None:
 def test_every_event_of_a_script_decodes_into_its_model() -> None:
     for event in _full_script().events:
         assert isinstance(decode_event(event["type"], event), EVENT_MODELS[event["type"]])
+
+
+def test_every_field_of_the_sdk_response_is_modelled() -> None:
+    import attrs
+    from openai.types.responses import Response
+
+    assert set(Response.model_fields) <= {f.name for f in attrs.fields(m.Response)}
+
+
+def test_the_genuine_moderation_result_is_kept() -> None:
+    moderation = {"input": {"type": "moderation_result", "categories": {"hate": False}}}
+    response = structure(response_json("resp_1", "completed", moderation=moderation), m.Response)
+    assert response.moderation == moderation
