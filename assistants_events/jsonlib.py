@@ -1,4 +1,4 @@
-"""JSON decoding: msgspec or orjson when installed (`pip install assistants-events[fast]`), else json.
+"""JSON decoding: msgspec or orjson when installed (the `fast` extra installs msgspec), else json.
 
 Every backend gives the values `json.loads` gives, or it is not used:
 
@@ -25,10 +25,6 @@ from typing import Any
 __all__ = ["BACKEND", "loads", "loads_delta"]
 
 _LARGE = 64 * 1024
-
-
-def _stdlib_loads(text: str) -> Any:
-    return json.loads(text)
 
 
 def _msgspec_backend() -> tuple[Callable[[str], Any], Callable[[str], Any]] | None:
@@ -80,13 +76,12 @@ def _orjson_backend() -> tuple[Callable[[str], Any], Callable[[str], Any]] | Non
     return loads, loads_delta
 
 
-loads: Callable[[str], Any]
-loads_delta: Callable[[str], Any]
-for BACKEND, _make in (("msgspec", _msgspec_backend), ("orjson", _orjson_backend)):
-    _pair = _make()
-    if _pair is not None:
-        loads, loads_delta = _pair
-        break
-else:
-    BACKEND = "json"
-    loads = loads_delta = _stdlib_loads
+def _choose() -> tuple[str, Callable[[str], Any], Callable[[str], Any]]:
+    for name, make in (("msgspec", _msgspec_backend), ("orjson", _orjson_backend)):
+        pair = make()
+        if pair is not None:
+            return name, *pair
+    return "json", json.loads, json.loads
+
+
+BACKEND, loads, loads_delta = _choose()
