@@ -78,30 +78,26 @@ def _merge_list(items: list[Any], deltas: list[Any]) -> None:
             merge_delta(items[-1], delta)
 
 
-def _append_text(parts: list[Any], part: Any) -> bool:
-    """The common delta, a bare text value for an existing text part, appended in place."""
+def _plain_text(parts: list[Any], part: Any) -> str | None:
+    """The common delta, a bare text value for an existing text part: that value, else None."""
     if type(part) is not dict or len(part) != 3 or part.get("type") != "text":
-        return False
+        return None
     text = part.get("text")
     if type(text) is not dict or len(text) != 1:
-        return False
+        return None
     value = text.get("value")
     index = part.get("index")
     if type(value) is not str or type(index) is not int or not 0 <= index < len(parts):
-        return False
+        return None
     current = parts[index]
     if type(current) is not dict or current.get("index") != index:
-        return False  # parts are not laid out by index: let the general merge find it
+        return None  # parts are not laid out by index: let the general merge find it
     holder = current.get("text")
     if type(holder) is not dict or current.get("type") != "text":
-        return False
-    old = holder.pop("value", "")
-    if type(old) is not str:
-        holder["value"] = old
-        return False
-    old += value  # the only reference: extended in place (see merge_delta)
-    holder["value"] = old
-    return True
+        return None
+    if type(holder.get("value", "")) is not str:
+        return None
+    return value
 
 
 def _has_content(details: Any, key: str) -> bool:
@@ -109,18 +105,48 @@ def _has_content(details: Any, key: str) -> bool:
 
 
 class _Builder:
-    """One message or step being accumulated; rebuilds its typed snapshot on demand."""
+    """One message or step being accumulated; rebuilds its typed snapshot on demand.
 
-    __slots__ = ("_cached", "_cached_version", "base", "cls", "event", "parts", "version")
+    The common text deltas (a message part's text, a function call's arguments) wait
+    as pieces in `pending`, by part or call index, and are joined when someone reads
+    the JSON: appending to a list is O(1) whatever the allocator does, where
+    extending a string in place is not guaranteed (a realloc may move and copy it).
+    """
+
+    __slots__ = (
+        "_cached", "_cached_version", "base", "cls", "event", "parts", "pending", "version",
+    )  # fmt: skip
+
+    _KEY = ""  # the key of the text pending pieces belong to, in the holder `_holder` finds
 
     def __init__(self, cls: type[Any], event: str) -> None:
         self.cls = cls
         self.event = event
         self.base: dict[str, Any] = {}
         self.parts: dict[str, Any] = {}
+        self.pending: dict[int, list[str]] = {}
         self.version = 0
         self._cached: Any = None
         self._cached_version = -1
+
+    def _holder(self, index: int) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _add_piece(self, index: int, piece: str) -> None:
+        pieces = self.pending.get(index)
+        if pieces is None:
+            self.pending[index] = [piece]
+        else:
+            pieces.append(piece)
+
+    def _join_pending(self) -> None:
+        key = self._KEY
+        for index, pieces in self.pending.items():
+            holder = self._holder(index)  # checked when its first piece came
+            text = holder.pop(key, "")
+            text += "".join(pieces)  # the only reference: extended in place when it can be
+            holder[key] = text
+        self.pending = {}
 
     def snapshot_at(self, version: int) -> Any:
         if version != self.version:
@@ -150,7 +176,15 @@ class _Builder:
 class _MessageBuilder(_Builder):
     __slots__ = ()
 
+    _KEY = "value"
+
+    def _holder(self, index: int) -> dict[str, Any]:
+        holder: dict[str, Any] = self.parts["content"][index]["text"]
+        return holder
+
     def status(self, payload: dict[str, Any], name: str) -> None:
+        if self.pending:
+            self._join_pending()
         self.base = payload
         if payload.get("content") and isinstance(payload["content"], list):
             # The server's full content (message.completed) replaces what deltas built.
@@ -173,12 +207,19 @@ class _MessageBuilder(_Builder):
                 raise EventDecodeError(names.MESSAGE_DELTA, "'delta.content' is not a list")
             parts = self.parts.setdefault("content", [])
             for part in content:
-                if not _append_text(parts, part):
+                value = _plain_text(parts, part)
+                if value is not None:
+                    self._add_piece(part["index"], value)
+                else:
+                    if self.pending:
+                        self._join_pending()
                     _merge_list(parts, [part])
         if delta.get("role"):
             self.parts["role"] = delta["role"]
 
     def json(self) -> dict[str, Any]:
+        if self.pending:
+            self._join_pending()
         out = dict(self.base)
         out.update(self.parts)
         out.setdefault("id", "")
@@ -188,7 +229,15 @@ class _MessageBuilder(_Builder):
 class _StepBuilder(_Builder):
     __slots__ = ()
 
+    _KEY = "arguments"
+
+    def _holder(self, index: int) -> dict[str, Any]:
+        holder: dict[str, Any] = self.parts["step_details"]["tool_calls"][index]["function"]
+        return holder
+
     def status(self, payload: dict[str, Any], name: str) -> None:
+        if self.pending:
+            self._join_pending()
         self.base = payload
         details = payload.get("step_details")
         if _has_content(details, "tool_calls") or not _has_content(
@@ -207,15 +256,52 @@ class _StepBuilder(_Builder):
             merged = self.parts.get("step_details")
             if not isinstance(merged, dict):  # the status event sent something else
                 merged = self.parts["step_details"] = {}
+            arguments = _plain_arguments(merged, details)
+            if arguments is not None:
+                self._add_piece(details["tool_calls"][0]["index"], arguments)
+                return
+            if self.pending:
+                self._join_pending()
             merge_delta(merged, details)
 
     def json(self) -> dict[str, Any]:
+        if self.pending:
+            self._join_pending()
         out = dict(self.base)
         out.update(self.parts)
         out.setdefault("id", "")
         out.setdefault("status", "in_progress")
         out.setdefault("step_details", {"type": "tool_calls", "tool_calls": []})
         return out
+
+
+def _plain_arguments(merged: dict[str, Any], details: dict[str, Any]) -> str | None:
+    """The common step delta, a piece of one known function call's arguments: that piece."""
+    if len(details) != 2 or details.get("type") != "tool_calls":
+        return None
+    calls = details.get("tool_calls")
+    if type(calls) is not list or len(calls) != 1:
+        return None
+    call = calls[0]
+    if type(call) is not dict or len(call) != 3 or call.get("type") != "function":
+        return None
+    function = call.get("function")
+    index = call.get("index")
+    if type(function) is not dict or len(function) != 1 or type(index) is not int:
+        return None
+    piece = function.get("arguments")
+    known = merged.get("tool_calls")
+    if type(piece) is not str or type(known) is not list or not 0 <= index < len(known):
+        return None
+    current = known[index]
+    if type(current) is not dict or current.get("index") != index:
+        return None  # calls are not laid out by index: let the general merge find it
+    if current.get("type") != "function":
+        return None
+    holder = current.get("function")
+    if type(holder) is not dict or type(holder.get("arguments", "")) is not str:
+        return None
+    return piece
 
 
 def _indexed(details: Any) -> Any:
