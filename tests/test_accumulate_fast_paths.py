@@ -97,3 +97,13 @@ def test_a_status_event_after_pieces_sees_the_joined_text(deltas: list[Any]) -> 
             _merge_list(expected, [part])
     builder.status({"id": "msg", "status": "in_progress"}, "thread.message.in_progress")
     assert builder.parts.get("content", []) == expected
+
+
+def test_thousands_of_pieces_join_in_arrival_order() -> None:
+    builder = _MessageBuilder(m.Message, "thread.message.created")
+    builder.delta(_message_payload([{"index": 0, "type": "text", "text": {"value": "",
+                                     "annotations": []}}]))  # fmt: skip
+    words = [f"w{i} " for i in range(1000)]
+    for word in words:
+        builder.delta(_message_payload([{"index": 0, "type": "text", "text": {"value": word}}]))
+    assert builder.json()["content"][0]["text"]["value"] == "".join(words)

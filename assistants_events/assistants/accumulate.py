@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import AssistantsEventsError, EventDecodeError
 from ..events import Event, require_id
 from ..result import StreamResult
+from ..textpieces import TextPieces
 from . import models as m
 from . import names
 from .convert import structure
@@ -124,7 +125,7 @@ class _Builder:
         self.event = event
         self.base: dict[str, Any] = {}
         self.parts: dict[str, Any] = {}
-        self.pending: dict[int, list[str]] = {}
+        self.pending: dict[int, TextPieces] = {}
         self.version = 0
         self._cached: Any = None
         self._cached_version = -1
@@ -135,16 +136,15 @@ class _Builder:
     def _add_piece(self, index: int, piece: str) -> None:
         pieces = self.pending.get(index)
         if pieces is None:
-            self.pending[index] = [piece]
-        else:
-            pieces.append(piece)
+            pieces = self.pending[index] = TextPieces()
+        pieces.append(piece)
 
     def _join_pending(self) -> None:
         key = self._KEY
         for index, pieces in self.pending.items():
             holder = self._holder(index)  # checked when its first piece came
             text = holder.pop(key, "")
-            text += "".join(pieces)  # the only reference: extended in place when it can be
+            text += pieces.joined()  # the only reference: extended in place when it can be
             holder[key] = text
         self.pending = {}
 
