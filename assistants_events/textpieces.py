@@ -34,7 +34,23 @@ class TextPieces:
 
     def joined(self) -> str:
         """Every piece so far, as one string."""
-        return "".join(self._chunks) + "".join(self._small)
+        return "".join([*self._chunks, *self._small])  # one copy of the text, not two
+
+    def spells(self, text: str, *, tail: bool = False) -> bool:
+        """Whether the pieces are `text` (or, with `tail`, its end), without joining them."""
+        size = len(self)
+        if size > len(text) or (size != len(text) and not tail):
+            return False
+        at = len(text) - size
+        for piece in self:
+            if not text.startswith(piece, at):
+                return False
+            at += len(piece)
+        return True
+
+    def __len__(self) -> int:
+        """The characters held."""
+        return sum(map(len, self._chunks)) + sum(map(len, self._small))
 
     def __iter__(self) -> Iterator[str]:
         yield from self._chunks

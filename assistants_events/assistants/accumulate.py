@@ -183,17 +183,19 @@ class _MessageBuilder(_Builder):
         return holder
 
     def status(self, payload: dict[str, Any], name: str) -> None:
-        if self.pending:
-            self._join_pending()
         self.base = payload
         if payload.get("content") and isinstance(payload["content"], list):
-            # The server's full content (message.completed) replaces what deltas built.
+            # The server's full content (message.completed) replaces what deltas built:
+            # the pending pieces go unjoined (joining would hold the text twice more).
+            self.pending = {}
             self.parts = {
                 "content": [
                     dict(_copy_json(p), index=i) if isinstance(p, dict) else p
                     for i, p in enumerate(payload["content"])
                 ]
             }
+        elif self.pending:
+            self._join_pending()
         self._moved(name)
 
     def delta(self, payload: dict[str, Any]) -> None:

@@ -627,9 +627,8 @@ class ResponsesLifecycle:
         if text is None:
             return
         text.done = True
-        seen = text.pieces.joined()
-        text.pieces = TextPieces()
-        if full != seen and not (text.partial and full.endswith(seen)):
+        seen, text.pieces = text.pieces, TextPieces()
+        if not seen.spells(full, tail=text.partial):  # compared without joining a copy
             self._violate("text", item_id, "delta", "done", name,
                           f"the full {stream.field} ({len(full)} chars) differs from the "
                           f"deltas ({len(seen)} chars)")  # fmt: skip
