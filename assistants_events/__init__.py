@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from . import assistants, responses
 from .assistants import models, names
+from .assistants.foundry import FoundryAuth, ToolApproval
 from .assistants.lifecycle import (
     MESSAGE_TRANSITIONS,
     RUN_TRANSITIONS,
@@ -57,10 +58,13 @@ from .errors import (
     InvalidTransition,
     LifecycleError,
     NotFoundError,
+    PaginationError,
     PermissionDeniedError,
     QuotaExceededError,
     RateLimitError,
+    RequestOutcomeUnknown,
     RouterError,
+    RunNotStarted,
     SSEError,
     StreamError,
     StreamTimeout,
@@ -93,6 +97,9 @@ __all__ = [
     "ConflictError",
     "InternalServerError",
     "NotFoundError",
+    "PaginationError",
+    "RequestOutcomeUnknown",
+    "RunNotStarted",
     "Page",
     "PermissionDeniedError",
     "QuotaExceededError",
@@ -111,6 +118,7 @@ __all__ = [
     "TERMINAL",
     "AssistantsEventsError",
     "ErrorObject",
+    "FoundryAuth",
     "Event",
     "EventDecodeError",
     "EventHandler",
@@ -135,6 +143,7 @@ __all__ = [
     "Thread",
     "ToolCallRequest",
     "ToolDefinitionError",
+    "ToolApproval",
     "ToolOutput",
     "ToolSpec",
     "Usage",

@@ -278,8 +278,16 @@ async def _record(args: argparse.Namespace) -> int:
 async def _mock_server(args: argparse.Namespace) -> int:
     from .testing import MockAssistantsServer
 
-    async with MockAssistantsServer(host=args.host, port=args.port) as server:
-        print(f"mock Assistants API on {server.url} (any API key); Ctrl-C to stop", flush=True)
+    async with MockAssistantsServer(
+        host=args.host, port=args.port, flavor=args.flavor, tls=args.tls
+    ) as server:
+        if args.flavor == "foundry":
+            print(f"mock Foundry project on {server.url} (any bearer token, ?api-version= "
+                  "required); Ctrl-C to stop", flush=True)  # fmt: skip
+        else:
+            print(f"mock Assistants API on {server.url} (any API key); Ctrl-C to stop", flush=True)
+        if server.ca_path is not None:
+            print(f"its CA certificate: {server.ca_path}", flush=True)
         await asyncio.Event().wait()
     return 0
 
@@ -349,6 +357,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "named in the message ('get_weather {\"city\": \"Oslo\"}').")  # fmt: skip
     mock.add_argument("--host", default="127.0.0.1", help="address to listen on")
     mock.add_argument("--port", type=int, default=8765, help="port to listen on")
+    mock.add_argument("--flavor", choices=("openai", "foundry"), default="openai",
+                      help="foundry: Azure AI Foundry classic agents")  # fmt: skip
+    mock.add_argument("--tls", action="store_true",
+                      help="serve HTTPS with a throwaway CA (needs trustme)")  # fmt: skip
     mock.set_defaults(run=_mock_server)
     return parser
 

@@ -51,11 +51,15 @@ def new_converter() -> cattrs.Converter:
     return converter
 
 
-def tagged_union_hook(converter: cattrs.Converter, members: tuple[type, ...]) -> Hook:
+def tagged_union_hook(
+    converter: cattrs.Converter,
+    members: tuple[type, ...],
+    unknown: Callable[[str, dict[str, Any]], Any] | None = None,
+) -> Hook:
     """Structure a union of attrs classes by the `type` field's Literal tags.
 
-    An unknown tag (a type newer than this library) is kept as the plain dict; a
-    missing or non-string `type` is an error.
+    An unknown tag (a type newer than this library) is kept as the plain dict, or
+    given to `unknown(tag, value)`; a missing or non-string `type` is an error.
     """
     by_tag: dict[str, type] = {}
     for member in members:
@@ -71,7 +75,7 @@ def tagged_union_hook(converter: cattrs.Converter, members: tuple[type, ...]) ->
             raise ValueError(f"missing or non-string 'type' in {sorted(value)}")
         target = by_tag.get(tag)
         if target is None:
-            return value
+            return value if unknown is None else unknown(tag, value)
         return converter.structure(value, target)
 
     return hook

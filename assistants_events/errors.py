@@ -41,7 +41,16 @@ class ErrorObject:
 
 
 class AssistantsEventsError(Exception):
-    """Base class of every error raised by assistants_events."""
+    """Base class of every error raised by assistants_events.
+
+    An error raised by the run driver also says which run it was about: `run_id`
+    and `thread_id` (None when none was known) and `remote_cancel_sent` (whether
+    the driver asked the server to cancel that run); its message says the same.
+    """
+
+    run_id: str | None = None
+    thread_id: str | None = None
+    remote_cancel_sent: bool | None = None
 
 
 class SSEError(AssistantsEventsError):
@@ -127,6 +136,15 @@ class IncompleteStream(LifecycleError):
         )
 
 
+class RunNotStarted(IncompleteStream):
+    """A driven stream ended (or broke) before any event named its run."""
+
+    def __init__(self, detail: str) -> None:
+        self.run_id = None
+        self.status = "not started"
+        LifecycleError.__init__(self, detail)
+
+
 class StreamError(AssistantsEventsError):
     """The server sent an `error` event in the stream."""
 
@@ -165,7 +183,8 @@ class APIError(AssistantsEventsError):
 
     `status` is the HTTP status (None when no response came), `code`, `type`,
     `param` and `message` come from the API's error body, `request_id` from the
-    `x-request-id` header: quote it when asking the provider for help.
+    `x-request-id` header: quote it when asking the provider for help.  `advice`
+    replaces the generic hint for the status (what to do about it).
     """
 
     def __init__(
@@ -179,6 +198,7 @@ class APIError(AssistantsEventsError):
         request_id: str | None = None,
         method: str | None = None,
         url: str | None = None,
+        advice: str | None = None,
     ) -> None:
         self.message = message
         self.status = status
@@ -197,7 +217,7 @@ class APIError(AssistantsEventsError):
         super().__init__(
             f"{status_text}{where}: {message}"
             + (f" [{extras}]" if extras else "")
-            + _ADVICE.get(status or 0, "")
+            + (f"; {advice}" if advice else _ADVICE.get(status or 0, ""))
         )
 
 
@@ -247,6 +267,18 @@ class InternalServerError(APIError):
 
 class APIConnectionError(APIError):
     """The server could not be reached, or the connection dropped mid-stream."""
+
+
+class PaginationError(APIError):
+    """A list endpoint answered a page it already gave while saying it has more."""
+
+
+class RequestOutcomeUnknown(APIConnectionError):
+    """A request that must not be repeated was sent, and no answer came.
+
+    The server may or may not have applied it (created the run, taken the tool
+    outputs): look before acting again.  The run driver does.
+    """
 
 
 class APITimeoutError(APIConnectionError):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import weakref
-from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from . import jsonlib
@@ -32,6 +32,8 @@ from .tool_calls import execute as execute_tools
 from .tool_schema import DEFAULT_TOOL_TIMEOUT, ToolSpec
 
 if TYPE_CHECKING:
+    from .assistants import params as p
+    from .assistants.foundry import ToolApproval
     from .assistants.models import Run
     from .client import AssistantsClient
     from .streaming import EventStream
@@ -346,6 +348,15 @@ class EventHandler:
 
         return await consume_openai(self, stream)
 
+    async def consume_azure(self, stream: AsyncIterable[Any] | Iterable[Any]) -> StreamResult:
+        """Dispatch the events of an `azure-ai-agents` SDK stream (Foundry) to this handler.
+
+        `async with await agents.runs.stream(...) as s: await bot.consume_azure(s)`
+        """
+        from .assistants.interop import consume_azure
+
+        return await consume_azure(self, stream)
+
     # -------------------------------------------------------------------- tools
 
     @_ClassOrInstance
@@ -409,6 +420,18 @@ class EventHandler:
         ]
         return await self.call_tools(calls)
 
+    async def approve_tool_calls(self, run: Run) -> list[ToolApproval]:
+        """Approve or deny each tool call of a `submit_tool_approval` run (Foundry MCP).
+
+        The default denies every call and logs each (INFO, with the tool and its MCP
+        server): nothing reaches an MCP server unless you allow it.  Override it to
+        decide (a policy, a person); return exactly one `ae.ToolApproval` per call in
+        `run.approval_calls`: the driver checks, and submits them once.
+        """
+        from .assistants.foundry import deny_tool_calls  # the protocol's own policy
+
+        return deny_tool_calls(run)
+
     def known_thread(self) -> str | None:
         """The id of the thread a `thread.created` event announced, if one did (Assistants)."""
         known: Callable[[], str | None] | None = getattr(self.state, "known_thread", None)
@@ -421,19 +444,102 @@ class EventHandler:
         )
         return known() if known is not None else []
 
-    async def run(self, client: AssistantsClient, **params: Any) -> StreamResult:
+    async def run(
+        self,
+        client: AssistantsClient,
+        *,
+        thread_id: str | None = None,
+        assistant_id: str,
+        messages: Sequence[p.MessageParam] = (),
+        thread: p.ThreadParam | None = None,
+        instructions: str | None = None,
+        additional_instructions: str | None = None,
+        additional_messages: Sequence[p.MessageParam] | None = None,
+        model: str | None = None,
+        tools: Sequence[p.ToolParam] | None = None,
+        tool_choice: p.ToolChoice | None = None,
+        metadata: p.Metadata | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        max_prompt_tokens: int | None = None,
+        max_completion_tokens: int | None = None,
+        truncation_strategy: p.TruncationStrategy | None = None,
+        response_format: p.ResponseFormat | None = None,
+        parallel_tool_calls: bool | None = None,
+        reasoning_effort: p.ReasoningEffort | None = None,
+        tool_resources: p.ToolResources | None = None,
+        max_rounds: int = 50,  # runner.DEFAULT_MAX_ROUNDS (a test keeps them equal)
+        cancel_timeout: float = 10.0,  # runner.DEFAULT_CANCEL_TIMEOUT
+        **extra: Any,
+    ) -> StreamResult:
         """Drive an Assistants run: `await bot.run(client, thread_id=..., assistant_id=...)`.
 
-        Without `thread_id`, a new thread is created with `messages=[...]`.
+        Without `thread_id`, a new thread is created with `messages=[...]` (or
+        `thread={...}`, and `tool_resources`).  The other parameters are the
+        create-run request's: one left `None` is not sent, and `extra` keyword
+        arguments are sent as given.  Each `run()` starts fresh (the handler is
+        reset: its result is this run's only), and one instance drives one run at a
+        time: a second concurrent `run()` on the same instance raises
+        `ConfigurationError`; create one handler per run.
         """
         from .assistants import runner  # the driver sits above the handler
+        from .assistants.params import given
 
-        if "thread_id" in params:
-            return await runner.run(client, self, **params)
-        return await runner.run_new_thread(client, self, **params)
+        run_params = {
+            **given(instructions=instructions, additional_instructions=additional_instructions,
+                    additional_messages=additional_messages, model=model, tools=tools,
+                    tool_choice=tool_choice, metadata=metadata, temperature=temperature,
+                    top_p=top_p, max_prompt_tokens=max_prompt_tokens,
+                    max_completion_tokens=max_completion_tokens,
+                    truncation_strategy=truncation_strategy, response_format=response_format,
+                    parallel_tool_calls=parallel_tool_calls, reasoning_effort=reasoning_effort),
+            **extra,
+        }  # fmt: skip
+        if thread_id is None:
+            return await runner.run_new_thread(
+                client, self, assistant_id=assistant_id, messages=messages, thread=thread,
+                tool_resources=tool_resources, max_rounds=max_rounds,
+                cancel_timeout=cancel_timeout, **run_params,
+            )  # fmt: skip
+        # On a thread that exists these are not the create-run request's: sent as given,
+        # the server refuses them by name (as it did when they went through **params).
+        thread_fields = given(thread=thread, tool_resources=tool_resources)
+        if messages:
+            thread_fields["messages"] = messages
+        return await runner.run(
+            client, self, thread_id=thread_id, assistant_id=assistant_id, max_rounds=max_rounds,
+            cancel_timeout=cancel_timeout, **run_params, **thread_fields,
+        )  # fmt: skip
 
-    def stream_run(self, client: AssistantsClient, **params: Any) -> EventStream:
-        """`run()` as an async iterator of its events, for web handlers.
+    def stream_run(
+        self,
+        client: AssistantsClient,
+        *,
+        thread_id: str | None = None,
+        assistant_id: str,
+        messages: Sequence[p.MessageParam] = (),
+        thread: p.ThreadParam | None = None,
+        instructions: str | None = None,
+        additional_instructions: str | None = None,
+        additional_messages: Sequence[p.MessageParam] | None = None,
+        model: str | None = None,
+        tools: Sequence[p.ToolParam] | None = None,
+        tool_choice: p.ToolChoice | None = None,
+        metadata: p.Metadata | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        max_prompt_tokens: int | None = None,
+        max_completion_tokens: int | None = None,
+        truncation_strategy: p.TruncationStrategy | None = None,
+        response_format: p.ResponseFormat | None = None,
+        parallel_tool_calls: bool | None = None,
+        reasoning_effort: p.ReasoningEffort | None = None,
+        tool_resources: p.ToolResources | None = None,
+        max_rounds: int = 50,  # runner.DEFAULT_MAX_ROUNDS (a test keeps them equal)
+        cancel_timeout: float = 10.0,  # runner.DEFAULT_CANCEL_TIMEOUT
+        **extra: Any,
+    ) -> EventStream:
+        """`run()` as an async iterator of its events, for web handlers (parameters as `run`).
 
         `async with bot.stream_run(client, thread_id=..., assistant_id=...) as events:`
         `async for event in events: ...`; then `events.result`.  Leaving the block
@@ -441,7 +547,18 @@ class EventHandler:
         """
         from .streaming import EventStream
 
-        return EventStream(self, lambda: self.run(client, **params))
+        return EventStream(self, lambda: self.run(
+            client, thread_id=thread_id, assistant_id=assistant_id, messages=messages,
+            thread=thread, instructions=instructions,
+            additional_instructions=additional_instructions,
+            additional_messages=additional_messages, model=model, tools=tools,
+            tool_choice=tool_choice, metadata=metadata, temperature=temperature, top_p=top_p,
+            max_prompt_tokens=max_prompt_tokens, max_completion_tokens=max_completion_tokens,
+            truncation_strategy=truncation_strategy, response_format=response_format,
+            parallel_tool_calls=parallel_tool_calls, reasoning_effort=reasoning_effort,
+            tool_resources=tool_resources, max_rounds=max_rounds, cancel_timeout=cancel_timeout,
+            **extra,
+        ))  # fmt: skip
 
 
 def _events(frames: list[tuple[str, str, str | None, int | None]]) -> Iterator[Event]:

@@ -9,6 +9,10 @@ but only until the first byte of a response body is read: a stream is never
 retried once it started (that would start a second run or submit outputs twice),
 and `insufficient_quota` is never retried.  The API key is held in a wrapper that
 never shows it in a repr, a str, an error or a log line.
+
+Instead of a static key, a `RequestAuth` gives each request its headers (Entra ID
+tokens for Azure AI Foundry, see `assistants/foundry.py`): a 401 then gets one
+renewal and one retry at most, then `AuthenticationError`.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ import json
 import logging
 import os
 import random
+import re
+import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import aiohttp
 import anyio
@@ -30,7 +36,7 @@ import attrs
 from . import errors as e
 from .usage import UsageTracker
 
-__all__ = ["DEFAULT_BASE_URL", "Page", "RunStream", "Transport"]
+__all__ = ["DEFAULT_BASE_URL", "Page", "RequestAuth", "RunStream", "Transport", "describe_failure"]
 
 log = logging.getLogger("assistants_events")
 
@@ -45,6 +51,7 @@ _STATUS_ERRORS: Mapping[int, type[e.APIError]] = {
     422: e.UnprocessableEntityError,
     429: e.RateLimitError,
 }
+MAX_BACKOFF_EXPONENT = 30  # 2**30 * any sane base is past backoff_max: no float overflow
 T = TypeVar("T")
 TransportT = TypeVar("TransportT", bound="Transport")
 
@@ -64,6 +71,49 @@ class _Secret:
         return "'***'"
 
     __str__ = __repr__
+
+
+# A transport exception's repr and str can hold the request's headers (aiohttp's
+# `ClientResponseError` carries its `RequestInfo`), so errors and logs are built from
+# the exception's type name and a reason scrubbed of anything that looks like a key.
+_CREDENTIAL = re.compile(
+    r"(?i)(bearer\s+|(?:api-key|authorization)['\"]?\s*[:=,]\s*['\"]?(?:bearer\s+)?)"
+    r"[^\s'\",)>]+"
+)
+_KEY_LIKE = re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_\-]{6,}")
+_MAX_REASON = 200
+
+
+def describe_failure(
+    exc: BaseException, secret: str | None = None, secrets: Iterable[str] = ()
+) -> str:
+    """`TypeName: reason` for a transport exception, never its repr, never a key.
+
+    For an aiohttp `ClientResponseError` only its status and message are used (its
+    args hold the request's headers); any other reason is cut where request details
+    begin, scrubbed of `secret` and `secrets` (a `RequestAuth`'s tokens), bearer
+    tokens and key-like words, and shortened.
+    """
+    if isinstance(exc, aiohttp.ClientResponseError):
+        reason = f"{exc.status}, {exc.message}" if exc.status else str(exc.message)
+    else:
+        try:
+            reason = str(exc)
+        except Exception:  # a str() that fails must not hide the failure itself
+            reason = ""
+    for marker in ("RequestInfo(", "request_info", "headers="):
+        cut = reason.find(marker)
+        if cut >= 0:
+            reason = reason[:cut] + "..."
+    for value in (secret, *secrets):
+        if value:
+            reason = reason.replace(value, "***")
+    reason = _KEY_LIKE.sub("***", _CREDENTIAL.sub(r"\1***", reason))
+    reason = " ".join(reason.split())
+    if len(reason) > _MAX_REASON:
+        reason = reason[:_MAX_REASON] + "..."
+    name = type(exc).__name__
+    return f"{name}: {reason}" if reason else name
 
 
 @attrs.frozen
@@ -88,7 +138,7 @@ def error_from_response(
     )
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # an error body nested past decoding is still an error
         payload = None
     if isinstance(payload, dict):
         err = payload.get("error", payload)
@@ -141,8 +191,11 @@ class RunStream:
     """An open event stream: iterate its byte chunks; close it (or use `async with`).
 
     Reading is bounded by the client's `idle_timeout`: a silent server raises
-    `StreamTimeout`; a dropped connection raises `APIConnectionError`.  Neither is
-    retried: the run may have moved on server-side.
+    `StreamTimeout`; a dropped connection raises `APIConnectionError`, after every
+    byte received before the drop was handed out.  Neither is retried: the run may
+    have moved on server-side.  `bytes_read` counts the bytes handed out;
+    `events_read`, when a reader counts the events it parsed (the run driver does),
+    makes a broken stream's error say how many arrived.
     """
 
     def __init__(
@@ -150,11 +203,14 @@ class RunStream:
         response: aiohttp.ClientResponse,
         idle_timeout: float | None,
         recorder: Callable[[bytes], object] | None = None,
+        describe: Callable[[BaseException], str] = describe_failure,
     ) -> None:
         self.response = response
         self.idle_timeout = idle_timeout
         self.recorder = recorder
+        self.describe = describe
         self.bytes_read = 0
+        self.events_read: int | None = None
 
     async def __aenter__(self) -> RunStream:
         return self
@@ -173,6 +229,7 @@ class RunStream:
         content = self.response.content
         method, url = self.response.method, str(self.response.url)
         while True:
+            failure: aiohttp.ClientError | None = None
             try:
                 with anyio.fail_after(self.idle_timeout):
                     chunk = await content.readany()
@@ -184,17 +241,65 @@ class RunStream:
                     url=url,
                 ) from None
             except aiohttp.ClientError as exc:
-                raise e.APIConnectionError(
-                    f"the stream broke after {self.bytes_read} bytes: {exc!r}",
-                    method=method,
-                    url=url,
-                ) from exc
+                failure = exc
+                chunk = _buffered(content)
+            if chunk:
+                self.bytes_read += len(chunk)
+                if self.recorder is not None:
+                    self.recorder(chunk)
+                yield chunk
+            if failure is not None:
+                # Raised outside the `except`: the aiohttp exception must not ride
+                # along as context (its repr can hold the request's headers).
+                break
             if not chunk:
                 return
-            self.bytes_read += len(chunk)
-            if self.recorder is not None:
-                self.recorder(chunk)
-            yield chunk
+        amount = f"{self.bytes_read} bytes"
+        if self.events_read is not None:
+            amount = f"{self.events_read} events ({amount})"
+        raise e.APIConnectionError(
+            f"the stream broke after {amount}: {self.describe(failure)}",
+            status=self.response.status,
+            method=method,
+            url=url,
+        )
+
+
+def _buffered(content: aiohttp.StreamReader) -> bytes:
+    """The bytes aiohttp received before a stream failed, which `readany` withholds.
+
+    aiohttp raises a stored error before handing out its buffer; those bytes are
+    complete events a slow consumer has not read yet, so they are taken directly.
+    """
+    take = getattr(content, "_read_nowait", None)
+    if take is None or not getattr(content, "_buffer", None):
+        return b""
+    try:
+        data = take(-1)
+    except Exception:  # an aiohttp without that internal: nothing more to salvage
+        return b""
+    return bytes(data)
+
+
+class RequestAuth(Protocol):
+    """Credentials fetched per request instead of a static API key."""
+
+    @property
+    def advice(self) -> str:
+        """What to do when the server refuses them (ends the `AuthenticationError`)."""
+        ...
+
+    async def headers(self) -> Mapping[str, str]:
+        """The auth headers of the next request."""
+        ...
+
+    async def renew(self, rejected: Mapping[str, str]) -> bool:
+        """After a 401 for the headers `rejected`: True if different ones are worth a retry."""
+        ...
+
+    def secrets(self) -> Iterable[str]:
+        """The credential values in use, scrubbed from every error text and log line."""
+        ...
 
 
 class Transport:
@@ -226,14 +331,22 @@ class Transport:
         default_headers: Mapping[str, str] | None = None,
         usage_tracker: UsageTracker | None = None,
         stream_recorder: Callable[[bytes], object] | None = None,
+        auth: RequestAuth | None = None,
+        default_query: Mapping[str, str] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
-        if not key:
+        if auth is not None:
+            key = ""  # the per-request auth replaces the key: never send both
+        elif not key:
             raise e.ConfigurationError(
                 "no API key: pass api_key=... or set OPENAI_API_KEY "
                 "(any non-empty string works for the mock server)"
             )
         self._key = _Secret(key)
+        self.auth = auth
+        self.default_query = dict(default_query or {})
+        self.ssl_context = ssl_context
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip(
             "/"
         )
@@ -275,26 +388,44 @@ class Transport:
             session, self._session = self._session, None
             await session.close()
 
+    def _describe(self, exc: BaseException) -> str:
+        tokens = self.auth.secrets() if self.auth is not None else ()
+        return describe_failure(exc, self._key.reveal(), tokens)
+
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            auth = (
-                {"api-key": self._key.reveal()}
-                if self.azure
-                else {"Authorization": f"Bearer {self._key.reveal()}"}
-            )
+            auth: dict[str, str] = {}
+            if self.auth is None:
+                auth = (
+                    {"api-key": self._key.reveal()}
+                    if self.azure
+                    else {"Authorization": f"Bearer {self._key.reveal()}"}
+                )
             self._session = aiohttp.ClientSession(
                 headers={**self._headers, **auth},
                 timeout=aiohttp.ClientTimeout(total=None, connect=self.connect_timeout),
-                connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=30),
+                connector=aiohttp.TCPConnector(
+                    limit=0, keepalive_timeout=30, ssl=self.ssl_context or True
+                ),
             )
         return self._session
 
     # ------------------------------------------------------------- transport
 
+    async def _auth_headers(self, auth: RequestAuth) -> Mapping[str, str]:
+        try:
+            with anyio.fail_after(self.timeout):
+                return await auth.headers()
+        except TimeoutError:
+            raise e.AuthenticationError(
+                f"the credential gave no token within {self.timeout}s; nothing was sent: "
+                "check the credential (az login, managed identity) or raise timeout"
+            ) from None
+
     def _backoff(self, attempt: int, hint: float | None) -> float:
         if hint is not None and hint <= 60:
             return hint
-        delay = min(self.backoff_max, self.backoff_base * 2.0**attempt)
+        delay = min(self.backoff_max, self.backoff_base * 2.0 ** min(attempt, MAX_BACKOFF_EXPONENT))
         return delay * (0.75 + random.random() / 2)  # jitter: +-25%
 
     async def _send(
@@ -304,21 +435,33 @@ class Transport:
         body: Any = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        idempotent: bool = True,
     ) -> aiohttp.ClientResponse:
-        """Send with retries; return a 2xx response whose body is not read yet."""
+        """Send with retries; return a 2xx response whose body is not read yet.
+
+        With `idempotent=False` a request is retried only when it surely did not
+        reach the server (no connection, or an HTTP error answer); when it was sent
+        and no answer came, `RequestOutcomeUnknown` is raised at once.
+        """
         url = f"{self.base_url}{path}"
         query = {k: v for k, v in (params or {}).items() if v is not None}
         if self.azure and self.api_version:
             query.setdefault("api-version", self.api_version)
+        query.update(self.default_query)
         data = None if body is None else json.dumps(body, separators=(",", ":"))
         session = self._get_session()
         attempt = 0
+        renewed = False
         while True:
             hint = None
+            sent = headers
+            if self.auth is not None:  # before the request's clock: nothing is sent yet
+                sent = {**(headers or {}), **await self._auth_headers(self.auth)}
             try:
                 with anyio.fail_after(self.timeout):  # up to the headers (and an error's body)
                     response = await session.request(
-                        method, url, data=data, params=query, headers=headers
+                        method, url, data=data, params=query, headers=sent
                     )
                     if response.status < 400:
                         return response
@@ -327,20 +470,52 @@ class Transport:
                 error: e.APIError = error_from_response(
                     response.status, payload, response.headers, method, url
                 )
+                if response.status == 401 and self.auth is not None:
+                    # One fresh token and one retry at most: a refused renewal is final.
+                    if not renewed and await self.auth.renew(sent or {}):
+                        renewed = True
+                        log.info("%s %s: credentials refused; retrying once renewed", method, path)
+                        continue
+                    error = e.AuthenticationError(
+                        error.message, status=401, code=error.code, type=error.type,
+                        request_id=error.request_id, method=method, url=url,
+                        advice=self.auth.advice,
+                    )  # fmt: skip
                 hint = retry_after(response.headers)
                 retriable = response.status in RETRY_STATUSES and not isinstance(
                     error, e.QuotaExceededError
                 )
             except TimeoutError:
-                error = e.APITimeoutError(
-                    f"no answer within {self.timeout}s", method=method, url=url
+                if idempotent:
+                    error = e.APITimeoutError(
+                        f"no answer within {self.timeout}s", method=method, url=url
+                    )
+                else:
+                    error = e.RequestOutcomeUnknown(
+                        f"no answer within {self.timeout}s to a request that was sent; "
+                        "the server may have applied it",
+                        method=method,
+                        url=url,
+                    )
+                retriable = idempotent
+            except aiohttp.ClientConnectorError as exc:  # never reached the server
+                error = e.APIConnectionError(
+                    f"cannot reach the server ({self._describe(exc)})", method=method, url=url
                 )
                 retriable = True
             except aiohttp.ClientError as exc:
-                error = e.APIConnectionError(
-                    f"cannot reach the server: {exc!r}", method=method, url=url
-                )
-                retriable = True
+                if idempotent:
+                    error = e.APIConnectionError(
+                        f"cannot reach the server ({self._describe(exc)})", method=method, url=url
+                    )
+                else:
+                    error = e.RequestOutcomeUnknown(
+                        f"the connection failed after the request was sent "
+                        f"({self._describe(exc)}); the server may have applied it",
+                        method=method,
+                        url=url,
+                    )
+                retriable = idempotent
             if not retriable or attempt >= self.max_retries:
                 log.debug("%s %s failed after %d attempt(s): %s", method, path, attempt + 1, error)
                 raise error
@@ -365,31 +540,36 @@ class Transport:
         body: Any = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        idempotent: bool = True,
     ) -> Any:
-        """One JSON request (with retries); returns the decoded JSON answer."""
-        response = await self._send(method, path, body, params, headers)
+        """One JSON request (with retries); returns the decoded JSON answer.
+
+        `idempotent=False`: see `_send` (no blind retry once the request was sent).
+        """
+        response = await self._send(method, path, body, params, headers, idempotent=idempotent)
+        raw = await self._read_body(response, method)
+        return _decode_json(raw, response, method)
+
+    async def _read_body(self, response: aiohttp.ClientResponse, method: str) -> bytes:
+        """A response's whole body, bounded by `timeout`; transport failures typed."""
+        url = str(response.url)
+        failure: aiohttp.ClientError | None = None
         try:
             with anyio.fail_after(self.timeout):
-                raw = await response.read()
+                return await response.read()
         except TimeoutError:
             raise e.APITimeoutError(
-                f"no answer within {self.timeout}s", method=method, url=str(response.url)
+                f"no answer within {self.timeout}s", method=method, url=url
             ) from None
         except aiohttp.ClientError as exc:
-            raise e.APIConnectionError(
-                f"the answer broke off: {exc!r}", method=method, url=str(response.url)
-            ) from exc
+            failure = exc
         finally:
             response.release()
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise e.APIError(
-                f"the answer is not JSON: {raw[:120]!r}",
-                status=response.status,
-                method=method,
-                url=str(response.url),
-            ) from None
+        # Raised outside the `except` so the aiohttp exception is not its context.
+        raise e.APIConnectionError(
+            f"the answer broke off ({self._describe(failure)})", method=method, url=url
+        )
 
     async def stream(
         self,
@@ -398,17 +578,31 @@ class Transport:
         body: Any = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        idempotent: bool = True,
     ) -> RunStream:
-        """Open an event stream (retried only until the response starts)."""
-        response = await self._send(method, path, body, params, headers)
+        """Open an event stream (retried only until the response starts).
+
+        `idempotent=False`: see `_send` (no blind retry once the request was sent).
+        """
+        response = await self._send(method, path, body, params, headers, idempotent=idempotent)
         content_type = response.headers.get("content-type", "")
-        if "text/event-stream" not in content_type:
-            raw = await response.read()
-            response.release()
+        if "text/event-stream" not in content_type.lower():
+            raw = await self._read_body(response, method)
             raise e.APIError(
                 f"expected an event stream, got {content_type or 'no content type'}: {raw[:120]!r}",
                 status=response.status,
                 method=method,
                 url=str(response.url),
             )
-        return RunStream(response, self.idle_timeout, self.stream_recorder)
+        return RunStream(response, self.idle_timeout, self.stream_recorder, self._describe)
+
+
+def _decode_json(raw: bytes, response: aiohttp.ClientResponse, method: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        detail = f"the answer is not JSON: {raw[:120]!r}"
+    except RecursionError:
+        detail = "the answer nests JSON deeper than can be decoded; the server is broken"
+    raise e.APIError(detail, status=response.status, method=method, url=str(response.url))

@@ -30,7 +30,7 @@ from benchmarks.report import replace_section  # noqa: E402
 
 STALL = 2.0  # seconds a stalled stream stays silent (the client gives up after 0.5)
 FAULTS = ["none", "http_503", "http_429", "drop", "stall", "error_event", "run_failed",
-          "run_expired", "slow_deltas", "local_cancel", "submit_503"]  # fmt: skip
+          "run_expired", "slow_deltas", "local_cancel", "submit_503", "lost_answer"]  # fmt: skip
 
 
 class Worker(ae.EventHandler):
@@ -53,9 +53,10 @@ class CountingClient(ae.AssistantsClient):
 
     confirmed: dict[str, list[str]]
 
-    async def stream_submit_tool_outputs(self, thread_id: str, run_id: str,
-                                         tool_outputs: Any) -> ae.RunStream:  # fmt: skip
-        stream = await super().stream_submit_tool_outputs(thread_id, run_id, tool_outputs)
+    async def stream_submit_tool_outputs(self, thread_id: str, run_id: str, tool_outputs: Any,
+                                         **options: Any) -> ae.RunStream:  # fmt: skip
+        stream = await super().stream_submit_tool_outputs(thread_id, run_id, tool_outputs,
+                                                          **options)  # fmt: skip
         self.confirmed.setdefault(run_id, []).extend(o.tool_call_id for o in tool_outputs)
         return stream
 
@@ -65,9 +66,9 @@ async def one_run(server: MockAssistantsServer, client: CountingClient, assistan
     fault = random.choice(FAULTS)
     tally[f"fault: {fault}"] += 1
     if fault == "http_503":
-        server.fail_next(random.randint(1, 2), 503, paths=("/threads/runs",))
+        server.fail_next(random.randint(1, 2), 503, paths=("/runs",))
     elif fault == "http_429":
-        server.fail_next(1, 429, retry_after=0.01, paths=("/threads/runs",))
+        server.fail_next(1, 429, retry_after=0.01, paths=("/runs",))
     elif fault == "submit_503":
         server.fail_next(1, 503, paths=("submit_tool_outputs",))
     elif fault == "drop":
@@ -78,6 +79,8 @@ async def one_run(server: MockAssistantsServer, client: CountingClient, assistan
         server.inject(Faults(error_after=random.randint(1, 10)))
     elif fault in ("run_failed", "run_expired"):
         server.inject(Faults(run_outcome=fault.removeprefix("run_")))  # type: ignore[arg-type]
+    elif fault == "lost_answer":  # the run is created or the outputs taken; no answer
+        server.inject(Faults(drop_before_answer=True))
     elif fault == "slow_deltas":
         server.inject(Faults(delta_delay=0.002))
     message = f'lookup {{"key": "key-{n}"}}'

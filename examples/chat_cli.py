@@ -34,7 +34,8 @@ async def read_line(prompt: str) -> str:
     """One line of input without blocking the event loop ("" at end of input)."""
     sys.stdout.write(prompt)
     sys.stdout.flush()
-    return (await asyncio.to_thread(sys.stdin.readline)).strip()
+    line: str = await asyncio.to_thread(sys.stdin.readline)
+    return line.strip()
 
 
 async def main(argv: list[str] | None = None) -> int:

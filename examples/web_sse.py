@@ -60,9 +60,10 @@ def make_app(client: ae.AssistantsClient, assistant_id: str) -> web.Application:
         thread = await client.create_thread([{"role": "user", "content": question}])
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
-        params = {"thread_id": thread.id, "assistant_id": assistant_id}
         try:
-            async with Clock().stream_run(client, **params) as events:
+            async with Clock().stream_run(
+                client, thread_id=thread.id, assistant_id=assistant_id
+            ) as events:
                 async for event in events:
                     if event.name == "thread.message.delta" and event.text_delta:
                         await response.write(sse("delta", event.text_delta))

@@ -89,9 +89,7 @@ async def test_tool_call_run_streams_the_arguments_piece_by_piece() -> None:
     body = transcripts.tool_call_run(arguments, piece=3)
     result = await ae.EventHandler().consume(body)
     assert result.run is not None and result.run.status == "requires_action"
-    assert result.run.required_action is not None
-    required = result.run.required_action.submit_tool_outputs.tool_calls
-    assert [call.function.arguments for call in required] == arguments
+    assert [call.function.arguments for call in result.run.tool_calls] == arguments
     assert _function_arguments(_tool_calls(result.run_steps[0])) == arguments
     pieces = sum(-(-len(a) // 3) for a in arguments)  # each argument string, 3 characters a delta
     assert body.count(b"event: thread.run.step.delta\n") == pieces + len(arguments)

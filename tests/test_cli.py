@@ -184,7 +184,8 @@ async def test_record_saves_what_arrived_when_the_stream_breaks(tmp_path: Path) 
         with pytest.raises(ae.StreamError):
             await args.run(args)
     events = [frame.partition(b"\n")[0] for frame in target.read_bytes().split(b"\n\n") if frame]
-    assert len(events) == 7
+    # thread.created (the driver creates the thread first), the run's 6 events, the error
+    assert len(events) == 8
     assert events[0] == b"event: thread.created" and events[-1] == b"event: error"
 
 
@@ -197,7 +198,8 @@ async def test_record_saves_what_arrived_when_the_connection_drops(tmp_path: Pat
         )
         with pytest.raises(ae.APIConnectionError):
             await args.run(args)
-    assert target.read_bytes().count(b"\n\nevent: ") == 3  # the 4 events that arrived
+    # thread.created and the run stream's 4 events that arrived
+    assert target.read_bytes().count(b"\n\nevent: ") == 4
 
 
 async def test_record_keeps_an_existing_file_when_nothing_arrived(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import pytest
 from aiohttp import web
 
 import assistants_events as ae
+from assistants_events import models as m
 from assistants_events.testing import Faults, MockAssistantsServer
 from tests.conftest import client_for as make_client
 
@@ -136,7 +137,7 @@ async def test_non_streamed_run_steps_and_list(client: ae.AssistantsClient) -> N
     assert done.status == "completed" and done.usage is not None
     assert [r.id for r in (await client.list_runs(thread.id)).data] == [run.id]
     steps = (await client.list_run_steps(thread.id, run.id)).data
-    assert steps[0].step_details.type == "message_creation"
+    assert isinstance(steps[0].step_details, m.MessageCreationDetails)
 
 
 async def test_streamed_run_yields_sse_bytes(client: ae.AssistantsClient) -> None:

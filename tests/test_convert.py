@@ -118,7 +118,7 @@ def test_invalid_json_is_a_value_error_whatever_the_backend() -> None:
 
 # --------------------------------------------------- shapes genuine servers send
 
-_RUN = {"id": "run_1", "object": "thread.run", "status": "requires_action"}
+_RUN = {"id": "run_1", "object": "thread.run", "status": "requires_action", "thread_id": "t"}
 _APPROVAL = {
     "type": "submit_tool_approval",
     "submit_tool_approval": {"tool_calls": [{
@@ -158,7 +158,7 @@ def test_run_waiting_for_tool_outputs_still_lists_its_tool_calls() -> None:
 
 
 def test_run_keeps_tool_resources_and_reasoning_effort() -> None:
-    resources = {"code_interpreter": {"file_ids": []}}
+    resources: dict[str, Any] = {"code_interpreter": {"file_ids": []}}
     run = structure({**_RUN, "tool_resources": resources, "reasoning_effort": "low"}, m.Run)
     assert (run.tool_resources, run.reasoning_effort) == (resources, "low")
 
@@ -170,6 +170,24 @@ def test_run_step_keeps_expires_at_beside_expired_at() -> None:
         m.RunStep,
     )  # fmt: skip
     assert (step.expires_at, step.expired_at) == (1756315734, None)
+
+
+def test_run_step_tool_calls_lists_a_tool_steps_calls() -> None:
+    call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    step = structure(
+        {"id": "s", "status": "completed",
+         "step_details": {"type": "tool_calls", "tool_calls": [call]}},
+        m.RunStep,
+    )  # fmt: skip
+    assert step.tool_calls == [
+        m.FunctionToolCall("call_1", "function", m.FunctionCallDetails("f", "{}"))
+    ]
+
+
+def test_run_step_tool_calls_is_empty_for_a_message_creation_step() -> None:
+    details = {"type": "message_creation", "message_creation": {"message_id": "msg_1"}}
+    step = structure({"id": "s", "status": "completed", "step_details": details}, m.RunStep)
+    assert step.tool_calls == []
 
 
 def test_usage_keeps_cached_and_reasoning_token_details() -> None:

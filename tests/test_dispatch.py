@@ -7,7 +7,7 @@ import pytest
 import assistants_events as ae
 from tests.conftest import sse
 
-RUN = '{"id":"run_1","status":"queued"}'
+RUN = '{"id":"run_1","status":"queued","thread_id":"thread_1"}'
 
 
 def created() -> bytes:

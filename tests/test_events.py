@@ -40,7 +40,10 @@ def test_message_events_structure_text_content() -> None:
     events = events_of("text_run.sse")
     delta = next(e for e in events if e.name == ae.MESSAGE_DELTA)
     assert isinstance(delta.data, m.MessageDelta)
-    assert delta.data.delta.content[0].text.value == "Hello "
+    assert delta.data.delta.content is not None
+    block = delta.data.delta.content[0]
+    assert isinstance(block, m.TextDeltaBlock) and block.text is not None
+    assert block.text.value == "Hello "
     done_message = next(e for e in events if e.name == ae.MESSAGE_COMPLETED).data
     assert isinstance(done_message, m.Message)
     assert done_message.text.startswith("Hello Hello")
@@ -60,7 +63,9 @@ def test_code_interpreter_and_image_parts_are_typed() -> None:
     call = step.step_details.tool_calls[0]
     assert isinstance(call, m.CodeInterpreterToolCall)
     assert isinstance(call.code_interpreter.outputs[0], m.CodeLogsOutput)
-    assert call.code_interpreter.outputs[1].image.file_id == "file_plot"
+    image = call.code_interpreter.outputs[1]
+    assert isinstance(image, m.CodeImageOutput)
+    assert image.image.file_id == "file_plot"
     assert isinstance(step.step_details.tool_calls[1], m.FileSearchToolCall)
     message = next(e for e in events if e.name == ae.MESSAGE_COMPLETED).data
     assert isinstance(message.content[1], m.ImageFileContent)
@@ -92,7 +97,7 @@ def test_unknown_event_with_non_json_data_keeps_the_text() -> None:
 
 
 def test_unknown_fields_are_ignored() -> None:
-    raw = '{"id":"run_1","status":"queued","brand_new_field":{"x":1}}'
+    raw = '{"id":"run_1","status":"queued","thread_id":"t","brand_new_field":{"x":1}}'
     assert ae.Event("thread.run.queued", raw).data.id == "run_1"
 
 
@@ -111,7 +116,9 @@ def test_invalid_json_in_a_known_event_is_a_decode_error() -> None:
 def test_wrong_field_type_names_the_path() -> None:
     call = {"id": 7, "type": "function", "function": {"name": "f", "arguments": "{}"}}
     action = {"type": "submit_tool_outputs", "submit_tool_outputs": {"tool_calls": [call]}}
-    raw = json.dumps({"id": "run_1", "status": "requires_action", "required_action": action})
+    raw = json.dumps(
+        {"id": "run_1", "status": "requires_action", "thread_id": "t", "required_action": action}
+    )
     path = r"required_action\.submit_tool_outputs\.tool_calls\[0\]\.id"
     with pytest.raises(ae.EventDecodeError, match=path):
         _ = ae.Event("thread.run.requires_action", raw).data

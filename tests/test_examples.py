@@ -42,6 +42,13 @@ def test_router_service_streams_answers_over_http() -> None:
     assert "company_hours said closed" in out and "Echo: Is anybody there?" in out
 
 
+def test_foundry_agent_answers_the_weather_and_an_approved_mcp_call() -> None:
+    out = run_example("foundry_agent")
+    assert "4°C and clear in Oslo" in out
+    assert "github.search_azure_rest_api_docs" in out and "approved" in out
+    assert out.count("run completed") == 2
+
+
 @pytest.mark.parametrize("name", sorted(p.stem for p in EXAMPLES.glob("*.py")))
 def test_every_example_is_tested(name: str) -> None:
     assert f'run_example("{name}"' in Path(__file__).read_text()

@@ -156,7 +156,7 @@ async def test_genuine_usage_keeps_its_token_details() -> None:
 # ids and statuses and a short output, so the three quirks it shows are exercised
 # after the genuine first stream. It is a shape, not a recording.
 def _continuation() -> bytes:
-    run = {"id": "run_0fDXYlzg8O7MxLrtymqVM1vA", "object": "thread.run"}
+    run = {"id": "run_0fDXYlzg8O7MxLrtymqVM1vA", "object": "thread.run", "thread_id": "thread_1"}
     step = {"id": "step_7jfuPl8FrQS3e4WxkFofjyJW", "object": "thread.run.step"}
     call = {
         "id": "call_7xWS61tAxJO9euluKVIX5aJH",
@@ -223,7 +223,8 @@ async def test_late_tool_output_delta_fills_the_completed_call_without_doubling_
     await handler.consume(recording("azure_mcp_submit_tool_approval.sse"))
     result = await handler.consume(_continuation())
     mcp_step = next(s for s in result.run_steps if s.id == "step_7jfuPl8FrQS3e4WxkFofjyJW")
-    (call,) = mcp_step.step_details.tool_calls
+    (call,) = mcp_step.tool_calls
+    assert isinstance(call, dict)  # an MCP call: a tool type the library keeps as plain JSON
     assert (call["id"], call["output"]) == (
         "call_7xWS61tAxJO9euluKVIX5aJH", "# Azure/azure-rest-api-specs",
     )  # fmt: skip

@@ -10,9 +10,10 @@ from typing import Any
 
 import openai
 import pytest
-from openai.types.beta import AssistantStreamEvent
+from openai.types.beta import AssistantStreamEvent, FunctionToolParam
 
 import assistants_events as ae
+from assistants_events import models as m
 from assistants_events.assistants.interop import event_from_openai
 from assistants_events.sse import SSEDecoder
 from assistants_events.testing import MockAssistantsServer
@@ -32,8 +33,10 @@ class Collector(ae.EventHandler):
 async def test_sdk_streams_runs_and_tool_outputs_against_the_mock() -> None:
     async with MockAssistantsServer() as server:
         client = openai.AsyncOpenAI(api_key="k", base_url=server.url, max_retries=0)
-        tool = {"type": "function", "function": {"name": "get_weather", "parameters": {
-            "type": "object", "properties": {"city": {"type": "string"}}}}}  # fmt: skip
+        tool: FunctionToolParam = {"type": "function", "function": {
+            "name": "get_weather",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+        }}  # fmt: skip
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             assistant = await client.beta.assistants.create(model="gpt-4o", tools=[tool])
@@ -120,8 +123,10 @@ async def test_consume_openai_gives_what_the_bytes_give_on_genuine_recordings(na
 async def test_consume_openai_keeps_parallel_tool_call_ids_across_deltas() -> None:
     body = (GENUINE / "azure_agents_asset_submit_stream.sse").read_bytes()
     result = await Strict().consume_openai(sdk_events(body))
-    ids = [call.id for step in result.run_steps for call in step.step_details.tool_calls]
-    assert len(ids) == 3 and all(isinstance(i, str) and i for i in ids)
+    calls = [call for step in result.run_steps for call in step.tool_calls]
+    assert all(isinstance(call, m.FunctionToolCall) for call in calls), calls
+    ids = [call.id for call in calls if isinstance(call, m.FunctionToolCall)]
+    assert len(ids) == 3 and all(ids)
 
 
 def test_sdk_event_keeps_only_the_fields_the_server_sent() -> None:

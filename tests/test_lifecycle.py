@@ -307,7 +307,7 @@ def test_readme_prints_the_transition_tables_as_the_code_has_them() -> None:
 
 
 async def test_strict_handler_ends_a_run_incomplete_when_completed_says_so() -> None:
-    run = '{"id": "run_1", "object": "thread.run", "status": "%s"}'
+    run = '{"id": "run_1", "object": "thread.run", "status": "%s", "thread_id": "t"}'
     body = "".join(
         f"event: thread.run.{name}\ndata: {run % status}\n\n"
         for name, status in (("created", "queued"), ("in_progress", "in_progress"),

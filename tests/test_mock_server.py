@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
+import aiohttp.web
 import pydantic
 import pytest
 
@@ -20,15 +24,13 @@ class Echo(ae.EventHandler):
         return f"rain in {city}"
 
 
-async def record(
-    server: MockAssistantsServer, text: str, **run: object
-) -> tuple[bytes, ae.StreamResult]:
+async def record(server: MockAssistantsServer, text: str) -> tuple[bytes, ae.StreamResult]:
     chunks: list[bytes] = []
     async with ae.AssistantsClient("k", server.url, stream_recorder=chunks.append) as client:
         bot = Echo()
         assistant = await client.create_assistant("gpt-4o", tools=bot.tool_definitions())
         result = await bot.run(client, assistant_id=assistant.id,
-                               messages=[{"role": "user", "content": text}], **run)  # fmt: skip
+                               messages=[{"role": "user", "content": text}])  # fmt: skip
     return b"".join(chunks), result
 
 
@@ -114,9 +116,12 @@ async def test_script_callable_sees_the_conversation() -> None:
 async def test_create_thread_and_run_streams_thread_created_first(
     server: MockAssistantsServer,
 ) -> None:
-    body, result = await record(server, "hi")
-    assert ae.SSEDecoder().feed(body)[0].event == "thread.created"
-    assert result.thread is not None
+    async with ae.AssistantsClient("k", server.url) as client:
+        assistant = await client.create_assistant("gpt-4o")
+        thread = {"messages": [{"role": "user", "content": "hi"}]}
+        async with await client.stream_thread_and_run(assistant.id, thread=thread) as stream:
+            result = await Echo().consume(stream)
+    assert result.thread is not None and result.messages[0].thread_id == result.thread.id
 
 
 async def test_out_of_order_fault_is_caught_by_the_lifecycle() -> None:
@@ -181,8 +186,136 @@ async def test_cancel_of_a_waiting_run_settles_it(server: MockAssistantsServer) 
             await client.cancel_run(thread.id, run.id)
 
 
-async def test_plugin_fixtures_give_a_bound_client(
-    ae_client: ae.AssistantsClient, ae_mock_server: MockAssistantsServer
+# -------------------------------------------------- strict like the API (issue 11)
+
+
+async def test_unknown_parameter_on_create_assistant_is_a_400_naming_it(
+    server: MockAssistantsServer,
 ) -> None:
-    assert ae_client.base_url == ae_mock_server.url
-    assert (await ae_client.create_assistant("gpt-4o")).id.startswith("asst_")
+    async with ae.AssistantsClient("k", server.url) as client:
+        with pytest.raises(ae.BadRequestError, match="Unknown parameter: 'tool'") as caught:
+            await client.create_assistant("gpt-4o", tool=[])
+    assert (caught.value.param, caught.value.code) == ("tool", "unknown_parameter")
+
+
+async def test_messages_on_create_run_are_refused_not_dropped(
+    server: MockAssistantsServer,
+) -> None:
+    async with ae.AssistantsClient("k", server.url) as client:
+        assistant = await client.create_assistant("gpt-4o")
+        thread = await client.create_thread()
+        with pytest.raises(ae.BadRequestError, match="Unknown parameter: 'messages'"):
+            await client.create_run(thread.id, assistant.id,
+                                    messages=[{"role": "user", "content": "lost?"}])  # fmt: skip
+        assert server.store.messages[thread.id] == []
+
+
+async def test_thread_id_on_create_thread_and_run_is_refused(
+    server: MockAssistantsServer,
+) -> None:
+    async with ae.AssistantsClient("k", server.url) as client:
+        assistant = await client.create_assistant("gpt-4o")
+        thread = await client.create_thread()
+        with pytest.raises(ae.BadRequestError, match="Unknown parameter: 'thread_id'"):
+            await client.create_thread_and_run(assistant.id, thread_id=thread.id)
+
+
+def test_every_sdk_parameter_of_each_endpoint_is_accepted() -> None:
+    from openai.types.beta import (
+        assistant_create_params,
+        assistant_update_params,
+        thread_create_and_run_params,
+        thread_create_params,
+        thread_update_params,
+    )
+    from openai.types.beta.threads import (
+        message_create_params,
+        run_create_params,
+        run_submit_tool_outputs_params,
+    )
+
+    from assistants_events.testing.assistants_routes import ASSISTANTS_PARAMS
+
+    sdk = {
+        "create_assistant": assistant_create_params.AssistantCreateParams,
+        "update_assistant": assistant_update_params.AssistantUpdateParams,
+        "create_thread": thread_create_params.ThreadCreateParams,
+        "update_thread": thread_update_params.ThreadUpdateParams,
+        "create_message": message_create_params.MessageCreateParams,
+        "create_run": run_create_params.RunCreateParamsBase,
+        "create_thread_and_run": thread_create_and_run_params.ThreadCreateAndRunParamsBase,
+        "submit_tool_outputs": run_submit_tool_outputs_params.RunSubmitToolOutputsParamsBase,
+    }
+    # `include` (create run) is a query parameter and `thread_id` (submit) a path one.
+    not_in_body = {"include", "thread_id"}
+    for endpoint, params in sdk.items():
+        assert set(params.__annotations__) - not_in_body <= ASSISTANTS_PARAMS[endpoint], endpoint
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the SDK's Assistants sunset notice
+async def test_sdk_assistants_run_stream_works_against_the_strict_mock(
+    server: MockAssistantsServer,
+) -> None:
+    import openai
+
+    async with openai.AsyncOpenAI(base_url=server.url, api_key="x") as sdk:
+        assistant = await sdk.beta.assistants.create(model="gpt-4o", name="strict")
+        thread = await sdk.beta.threads.create(messages=[{"role": "user", "content": "hi"}])
+        async with sdk.beta.threads.runs.stream(
+            thread_id=thread.id, assistant_id=assistant.id, additional_instructions="be brief"
+        ) as stream:
+            await stream.until_done()
+        run = await stream.get_final_run()
+    assert run.status == "completed"
+
+
+async def test_request_log_keeps_query_and_headers(server: MockAssistantsServer) -> None:
+    async with ae.AssistantsClient("k", server.url) as client:
+        await client.list_assistants(limit=3)
+    assert server.request_urls[-1] == "/v1/assistants?limit=3"
+    assert server.request_headers[-1]["Authorization"] == "Bearer k"
+
+
+async def test_authenticate_can_be_replaced_for_a_flavour(server: MockAssistantsServer) -> None:
+    def only_header(request: aiohttp.web.Request) -> aiohttp.web.Response | None:
+        if request.headers.get("X-Token") == "yes":
+            return None
+        return aiohttp.web.json_response({"error": {"message": "no"}}, status=401)
+
+    server.authenticate = only_header  # type: ignore[method-assign]
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.url}/assistants", headers={"X-Token": "yes"}) as ok:
+            assert ok.status == 200
+        async with http.get(f"{server.url}/assistants", headers={"X-Token": "no"}) as refused:
+            assert refused.status == 401
+
+
+async def test_unfinished_runs_lists_a_run_waiting_for_outputs(
+    server: MockAssistantsServer,
+) -> None:
+    async with ae.AssistantsClient("k", server.url) as client:
+        thread, assistant = await waiting_thread(client)
+        run = await client.create_run(thread.id, assistant.id)
+        assert server.unfinished_runs() == [run.id]
+        await client.cancel_run(thread.id, run.id)
+    assert server.unfinished_runs() == []
+
+
+def test_a_script_item_that_is_neither_a_reply_nor_text_is_refused_by_name() -> None:
+    from assistants_events.testing import ScriptedModel
+
+    with pytest.raises(TypeError, match=r"script\[1\] is a int"):
+        ScriptedModel(["fine", 42])
+
+
+@pytest.mark.slow
+def test_a_script_list_built_beforehand_type_checks(tmp_path: Path) -> None:
+    app = tmp_path / "app.py"
+    app.write_text(
+        "from assistants_events.testing import MockAssistantsServer, Reply\n"
+        "script = [Reply.calls(('get_weather', {'city': 'Paris'})), 'It is sunny.']\n"
+        "server = MockAssistantsServer(script=script)\n"
+    )
+    done = subprocess.run([sys.executable, "-m", "mypy", "--strict", str(app)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stdout

@@ -120,7 +120,7 @@ async def wait_cancelled(server: MockAssistantsServer, run_id: str) -> str:
 async def test_local_cancel_at_every_phase_cancels_the_remote_run(phase: str) -> None:
     reached = anyio.Event()
 
-    class Bot(Lookup):
+    class Bot(ae.EventHandler):
         @ae.tool
         async def lookup(self, key: str) -> str:
             """Look a key up."""

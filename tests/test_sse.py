@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator
 
 import pytest
 from hypothesis import given, settings
@@ -139,7 +140,7 @@ def test_size_limit_resets_for_each_event() -> None:
 
 
 async def test_parse_sse_reads_an_async_iterable() -> None:
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         yield b"event: a\nda"
         yield b"ta: 1\n\n"
 

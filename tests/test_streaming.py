@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import aiohttp
 import pytest
@@ -23,7 +23,14 @@ class Weather(ae.EventHandler):
         return f"sunny in {city}"
 
 
-async def start(client: ae.AssistantsClient) -> dict[str, str]:
+class RunOn(TypedDict):
+    """Where a run goes: `**` it into `stream_run`, each key a keyword it names."""
+
+    thread_id: str
+    assistant_id: str
+
+
+async def start(client: ae.AssistantsClient) -> RunOn:
     assistant = await client.create_assistant("gpt-4o", tools=Weather.tool_definitions())
     ask = 'get_weather {"city": "Paris"}'  # the mock's model calls the tool it is told to
     thread = await client.create_thread([{"role": "user", "content": ask}])
@@ -74,7 +81,7 @@ async def test_leaving_early_cancels_the_run_on_the_server() -> None:
 
 async def test_a_driver_error_is_raised_from_the_iteration() -> None:
     async with MockAssistantsServer() as server, client_for(server.url) as client:
-        params = {"thread_id": "thread_missing", "assistant_id": "asst_missing"}
+        params: RunOn = {"thread_id": "thread_missing", "assistant_id": "asst_missing"}
         with pytest.raises(ae.NotFoundError):
             async with Weather().stream_run(client, **params) as events:
                 async for _ in events:

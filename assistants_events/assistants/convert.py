@@ -23,6 +23,12 @@ T = TypeVar("T")
 converter = new_converter()
 
 
+def _any_string(value: Any, _: Any) -> str:
+    if type(value) is not str:
+        raise TypeError(f"expected str, got {type(value).__name__} {value!r}")
+    return value
+
+
 def _register() -> None:
     for alias in (
         m.Tool, m.CodeOutput, m.ToolCall, m.StepDetails, m.CodeOutputDelta,
@@ -35,6 +41,13 @@ def _register() -> None:
         converter.register_structure_hook(
             typing.Optional[alias],  # noqa: UP045 - the runtime type object cattrs looks up
             optional_hook(hook),
+        )
+    for status in (m.RunStatus, m.StepStatus, m.MessageStatus):
+        # Any string: statuses newer than this library must decode (the lifecycle judges).
+        converter.register_structure_hook(status, _any_string)
+        converter.register_structure_hook(
+            typing.Optional[status],  # noqa: UP045 - the runtime type object cattrs looks up
+            optional_hook(_any_string),
         )
     resolve_all(vars(m))
 

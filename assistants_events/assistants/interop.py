@@ -4,6 +4,9 @@ SDK users keep their client (`client.beta.threads.runs.stream(...)`) and adopt
 handlers: every event the SDK yields becomes an `ae.Event` and goes through the
 same lifecycle, accumulation and dispatch as bytes would.  The `openai` package
 is not imported here: any object with `event` and a pydantic `data` will do.
+
+`consume_azure` is its twin for the `azure-ai-agents` SDK (Azure AI Foundry):
+`async with await agents.runs.stream(...) as s: await bot.consume_azure(s)`.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 from ..events import Event
 from ..result import StreamResult
 from . import names
+from .foundry import azure_event
 
 if TYPE_CHECKING:
     from ..handler import EventHandler
 
-__all__ = ["consume_openai", "event_from_openai"]
+__all__ = ["consume_azure", "consume_openai", "event_from_azure", "event_from_openai"]
 
 
 def event_from_openai(sdk_event: Any) -> Event:
@@ -60,5 +64,32 @@ async def consume_openai(
             for sdk_event in stream:
                 yield event_from_openai(sdk_event)
         yield Event(names.DONE, "[DONE]")
+
+    return await handler.consume_events(events())
+
+
+def event_from_azure(sdk_event: Any) -> Event:
+    """The `ae.Event` for one item of an `azure-ai-agents` stream `(event_type, data, _)`."""
+    name, payload = azure_event(sdk_event)
+    if isinstance(payload, str):
+        return Event(name, payload)
+    return Event(name, json.dumps(payload, separators=(",", ":")), _json=payload)
+
+
+async def consume_azure(
+    handler: EventHandler, stream: AsyncIterable[Any] | Iterable[Any]
+) -> StreamResult:
+    """Dispatch every event of an `azure-ai-agents` stream to `handler`; its `StreamResult`.
+
+    The SDK passes `done` on, so the lifecycle sees the stream's own end.
+    """
+
+    async def events() -> AsyncIterator[Event]:
+        if isinstance(stream, AsyncIterable):
+            async for sdk_event in stream:
+                yield event_from_azure(sdk_event)
+        else:
+            for sdk_event in stream:
+                yield event_from_azure(sdk_event)
 
     return await handler.consume_events(events())

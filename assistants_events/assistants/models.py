@@ -172,16 +172,32 @@ AnyRequiredAction = Union[RequiredAction, SubmitToolApprovalAction, JSON]
 """A run's `required_action`: an action this library knows, or the plain JSON of a newer one."""
 
 
+RunStatus = Union[
+    Literal[
+        "queued", "in_progress", "requires_action", "cancelling", "cancelled", "failed",
+        "completed", "incomplete", "expired",
+    ],
+    str,
+]  # fmt: skip
+"""A run's status: the documented values, or a newer one (a plain string)."""
+
+StepStatus = Union[Literal["in_progress", "cancelled", "failed", "completed", "expired"], str]
+"""A run step's status: the documented values, or a newer one (a plain string)."""
+
+MessageStatus = Union[Literal["in_progress", "incomplete", "completed"], str]
+"""A message's status: the documented values, or a newer one (a plain string)."""
+
+
 @attrs.frozen
 class Run:
     """A run of an assistant on a thread (`thread.run.*` events)."""
 
     id: str
-    status: str
+    status: RunStatus
+    thread_id: str
     object: str = "thread.run"
     created_at: int | None = None
     assistant_id: str | None = None
-    thread_id: str | None = None
     started_at: int | None = None
     expires_at: int | None = None
     cancelled_at: int | None = None
@@ -321,7 +337,7 @@ class RunStep:
     """One step of a run (`thread.run.step.*` events)."""
 
     id: str
-    status: str
+    status: StepStatus
     step_details: StepDetails
     object: str = "thread.run.step"
     type: str | None = None
@@ -338,6 +354,13 @@ class RunStep:
     metadata: dict[str, str] | None = None
     # When the step will expire (sent by api.openai.com and Azure); `expired_at` is when it did.
     expires_at: int | None = None
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The tool calls of a `tool_calls` step (empty for a message creation step)."""
+        if isinstance(self.step_details, ToolCallsDetails):
+            return self.step_details.tool_calls
+        return []
 
 
 # ---------------------------------------------------------------- step deltas
@@ -516,7 +539,7 @@ class Message:
     """A message in a thread (`thread.message.*` events)."""
 
     id: str
-    status: str | None = None
+    status: MessageStatus | None = None
     object: str = "thread.message"
     role: str = "assistant"
     content: list[Content] = attrs.field(factory=list)

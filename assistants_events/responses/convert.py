@@ -11,7 +11,7 @@ a word); statuses accept any string (see `models`).  Every failure is an
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
@@ -30,35 +30,9 @@ from . import names as n
 __all__ = ["EVENT_MODELS", "converter", "decode_event", "structure", "unstructure"]
 
 T = TypeVar("T")
-_Hook = Callable[[Any, Any], Any]
 
 converter = new_converter()
 _strict_str = converter.get_structure_hook(str)
-
-
-def _tags(members: tuple[type, ...]) -> dict[str, type]:
-    by_tag: dict[str, type] = {}
-    for member in members:
-        for tag in typing.get_args(typing.get_type_hints(member)["type"]):
-            by_tag[tag] = member
-    return by_tag
-
-
-def _item_hook(members: tuple[type, ...]) -> _Hook:
-    by_tag = _tags(members)
-
-    def hook(value: Any, _: Any) -> Any:
-        if not isinstance(value, dict):
-            raise TypeError(f"expected an object, got {type(value).__name__} {value!r}")
-        tag = value.get("type")
-        if not isinstance(tag, str):
-            raise ValueError(f"missing or non-string 'type' in {sorted(value)}")
-        target = by_tag.get(tag)
-        if target is None:
-            return _unknown_item(tag, value)  # an item type newer than this library
-        return converter.structure(value, target)
-
-    return hook
 
 
 def _unknown_item(tag: str, value: m.JSON) -> m.UnknownItem:
@@ -76,7 +50,10 @@ def _register() -> None:
         # Any string: statuses newer than this library must decode (see `models`).
         converter.register_structure_hook(alias, _strict_str)
         converter.register_structure_hook(typing.Optional[alias], optional_hook(_strict_str))  # noqa: UP045
-    converter.register_structure_hook(m.OutputItem, _item_hook(m.KNOWN_ITEMS))
+    # An item type newer than this library becomes an `UnknownItem`, never an error.
+    converter.register_structure_hook(
+        m.OutputItem, tagged_union_hook(converter, m.KNOWN_ITEMS, _unknown_item)
+    )
     for alias in (m.Annotation, m.MessageContent, m.ContentPart, m.SummaryPart,
                   m.ReasoningContent):  # fmt: skip
         members = tuple(a for a in typing.get_args(alias) if attrs.has(a))

@@ -20,6 +20,20 @@ class Faults:
     `error_after`: send an `error` event after that many events and end the
     stream.  `run_outcome`: the run fails, expires or ends incomplete instead of
     answering.
+
+    On the Responses API the same faults mean: `drop_after` / `malformed_after`
+    act on the connection (the response goes on server-side, so a background one
+    can be resumed); `stall_after`, `delta_delay`, `error_after` and `run_outcome`
+    act on the response itself: a stall is silence (a cancel ends it), `error_after`
+    sends an `error` event then `response.failed`, `run_outcome` is `failed` or
+    `incomplete` (`expired` has no Responses equivalent and is refused with a 400),
+    and `out_of_order` sends `response.in_progress` after the event that follows it.
+    `error_shape="nested"` sends the `error` event as some genuine streams do,
+    `{"type": "error", "error": {...}}`, instead of the documented flat fields.
+    `keepalive_every=N` (Responses only) sends `{"type": "keepalive",
+    "sequence_number": n}` after every N events, as the API does in long silences.
+    `drop_before_answer` (Assistants): apply the request (create the run, take the
+    tool outputs), then close the connection before any answer byte.
     """
 
     drop_after: int | None = None
@@ -38,6 +52,9 @@ class Faults:
         }
     )
     run_outcome: Literal["failed", "expired", "incomplete"] | None = None
+    error_shape: Literal["flat", "nested"] = "flat"
+    keepalive_every: int | None = None
+    drop_before_answer: bool = False
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> Faults:

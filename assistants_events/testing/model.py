@@ -5,6 +5,12 @@ latest user message reads `tool_name {json args}`, the run asks for that call;
 after tool outputs it quotes each output; otherwise it echoes the user's text
 word by word, prefixed with `Echo: `.  Tests pass their own script instead: a
 list of replies (used in turn) or a callable.
+
+The same model plays Assistants runs and Responses responses: for a response,
+`ModelContext.messages` are the context's message items in the Assistants shape
+(`{"role", "content": [{"type": "text", "text": {"value"}}]}`), `run` is the
+response object, `tool_outputs` the `function_call_output` items of this request,
+and `round` the number of tool rounds since the user's latest message.
 """
 
 from __future__ import annotations
@@ -70,7 +76,13 @@ class ModelContext:
 
 
 # A runtime alias (it is used in isinstance-free annotations only, but must import on 3.10).
-Script = Union[Sequence[Union[Reply, str]], Callable[[ModelContext], Union[Reply, str]]]  # noqa: UP007
+Script = Union[Sequence[object], Callable[[ModelContext], Union[Reply, str]]]  # noqa: UP007
+"""A list of replies (`Reply` or `str`, used in turn; the last repeats) or a callable.
+
+List items are typed `object` so that `script = [Reply.calls(...), "text"]` (which a
+type checker infers as `list[object]`) is accepted; each item is checked when the
+server is built, with a `TypeError` naming the one that is neither.
+"""
 
 
 def default_model(context: ModelContext) -> Reply:
@@ -94,6 +106,13 @@ class ScriptedModel:
     """Turns a script (list or callable) into one reply per model turn."""
 
     def __init__(self, script: Script | None = None) -> None:
+        if script is not None and not callable(script):
+            for index, item in enumerate(script):
+                if not isinstance(item, (Reply, str)):
+                    raise TypeError(
+                        f"script[{index}] is a {type(item).__name__}; a script lists Reply "
+                        "objects or strings (or is a callable returning one)"
+                    )
         self._script = script
         self._turn = 0
 
@@ -107,6 +126,8 @@ class ScriptedModel:
         else:
             if not script:
                 raise ValueError("the mock model's script is empty")
-            answer = script[min(self._turn, len(script) - 1)]
+            item = script[min(self._turn, len(script) - 1)]
+            assert isinstance(item, (Reply, str))  # checked in __init__
+            answer = item
         self._turn += 1
         return Reply(text=answer) if isinstance(answer, str) else answer

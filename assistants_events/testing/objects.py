@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import attrs
 
+from .core import encode
 from .faults import Faults
 from .model import ModelContext, Reply, ScriptedModel
 
-__all__ = ["RunState", "Store"]
+__all__ = ["RunState", "Store", "encode"]
 
 JSON = dict[str, Any]
 TERMINAL = frozenset({"completed", "cancelled", "failed", "expired", "incomplete"})
@@ -314,12 +314,6 @@ class Store:
         if state.status != "cancelling":
             yield self._run_event(state, "cancelling")
         yield self._run_event(state, "cancelled", cancelled_at=now(), required_action=None)
-
-
-def encode(event: str, data: Any) -> bytes:
-    """One SSE frame as the API writes it."""
-    payload = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
-    return f"event: {event}\ndata: {payload}\n\n".encode()
 
 
 def snapshot(data: Any) -> Any:

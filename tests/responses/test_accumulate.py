@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -209,7 +211,7 @@ def test_reading_the_snapshot_text_on_every_delta_appends_each_piece_once() -> N
     before = _Text.copied
     piece = "word "
     for n in range(20_000):
-        delta = {
+        delta: dict[str, Any] = {
             "type": "response.output_text.delta",
             "item_id": "msg_1",
             "output_index": 0,

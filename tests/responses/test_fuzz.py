@@ -32,7 +32,7 @@ def _events() -> list[dict[str, Any]]:
 
 EVENTS = _events()
 
-_mutation = st.tuples(
+_mutation: st.SearchStrategy[tuple[str, int, object]] = st.tuples(
     st.sampled_from(["drop", "duplicate", "swap", "renumber", "corrupt"]),
     st.integers(min_value=0, max_value=len(EVENTS) - 1),
     st.sampled_from([None, 7, "x", True, [], {}]),
