@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import functools
 import logging
-import sys
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+import weakref
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from . import jsonlib
@@ -53,6 +53,7 @@ log = logging.getLogger("assistants_events")
 Chunks = AsyncIterable[bytes] | Iterable[bytes] | bytes
 """What `consume` reads: an async or plain iterable of byte chunks, or one bytes object."""
 
+_weak = weakref.ref
 _MAX_CACHED_NAMES = 512  # a server inventing names cannot grow a table past this
 R = TypeVar("R")
 
@@ -247,39 +248,42 @@ class EventHandler:
         """The callables an event of this name reaches, in call order."""
         return [call.fn for call in self._ae_calls(name, self._ae_table())]
 
-    async def _ae_notify(self, event: Event, calls: tuple[Call, ...]) -> None:
-        before = sys.getrefcount(event)
-        for call in calls:
-            try:
-                if call.is_async:
-                    await call.fn(event)
-                else:
-                    call.fn(event)
-            except Exception as exc:
-                raise HandlerError(event.name, call.fn, exc) from exc
-        if sys.getrefcount(event) > before:
-            # A handler kept the event: pin its snapshot before the next delta moves it.
-            event._freeze_snapshot()
-
     async def _ae_feed(self, events: Iterable[Event], table: dict[str, tuple[Call, ...]]) -> None:
         """Check, fold and dispatch a batch of events: the one path every input takes."""
         state: StreamState | None = self.__dict__.get("_ae_stream")
-        notify = self._ae_notify
-        for event in events:
-            name = event.name
-            if state is None:
-                state = self._ae_start(name)
-            if state is not None:
-                state.ingest(event)
-            calls = table.get(name)
-            if calls is None:
-                calls = self._ae_calls(name, table)
-            if calls:
-                await notify(event, calls)
-            if name == "error":
-                # Dispatched, and the rest of the body still read (a `response.failed`
-                # may follow); raised when the body ends.
-                self.__dict__["_ae_error"] = event
+        previous: weakref.ref[Event] | None = self.__dict__.get("_ae_previous")
+        try:
+            for event in events:
+                if previous is not None:
+                    kept = previous()
+                    if kept is not None:
+                        # Still alive now that the loop let go of it: a handler kept it.
+                        # Pin its snapshot before this event moves the state on.
+                        kept._freeze_snapshot()
+                        del kept
+                name = event.name
+                if state is None:
+                    state = self._ae_start(name)
+                if state is not None:
+                    state.ingest(event)
+                calls = table.get(name)
+                if calls is None:
+                    calls = self._ae_calls(name, table)
+                for call in calls:
+                    try:
+                        if call.is_async:
+                            await call.fn(event)
+                        else:
+                            call.fn(event)
+                    except Exception as exc:
+                        raise HandlerError(name, call.fn, exc) from exc
+                if name == "error":
+                    # Dispatched, and the rest of the body still read (a `response.failed`
+                    # may follow); raised when the body ends.
+                    self.__dict__["_ae_error"] = event
+                previous = _weak(event)
+        finally:
+            self.__dict__["_ae_previous"] = previous
 
     async def dispatch(self, event: Event) -> None:
         """Check, accumulate and dispatch one event (what `consume` does per event).
@@ -650,11 +654,11 @@ class EventHandler:
         ))  # fmt: skip
 
 
-def _events(frames: list[tuple[str, str, str | None, int | None]]) -> list[Event]:
-    return [
-        Event(name, data, id_) if name != "message" else _unnamed(data, id_)
-        for name, data, id_, _ in frames
-    ]
+def _events(frames: list[tuple[str, str, str | None, int | None]]) -> Iterator[Event]:
+    # A generator, not a list: once dispatched, an event is referenced only by whoever
+    # kept it (see the weak reference in `_ae_feed`).
+    for name, data, id_, _ in frames:
+        yield Event(name, data, id_) if name != "message" else _unnamed(data, id_)
 
 
 def _unnamed(data: str, id_: str | None) -> Event:

@@ -256,8 +256,12 @@ class RunStream:
         while True:
             failure: aiohttp.ClientError | None = None
             try:
-                with anyio.fail_after(self.idle_timeout):
-                    chunk = await content.readany()
+                # What already arrived is taken without a timeout scope (one per read
+                # costs more than the read); only waiting for more is bounded.
+                chunk = content.read_nowait()
+                if not chunk:
+                    with anyio.fail_after(self.idle_timeout):
+                        chunk = await content.readany()
             except TimeoutError:
                 raise e.StreamTimeout(
                     f"the stream sent nothing for {self.idle_timeout}s "

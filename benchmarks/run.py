@@ -1,173 +1,79 @@
-"""Benchmarks, side by side in one process: `python benchmarks/run.py [--quick]`.
+"""Benchmarks of assistants-events against a like-for-like floor and the openai SDK.
 
-1. text stream of 20,000 message deltas (4 KiB chunks): raw floor / ours / openai SDK
-2. tool-call stream, arguments in many step deltas: same three
-3. end to end over loopback: N concurrent runs against the mock server, ours vs SDK
-4. memory: peak traced memory consuming 10k vs 100k deltas
+`python benchmarks/run.py [--quick] [--write] [--only speed,snapshot,memory,e2e]`
 
-Contenders alternate within each round; medians of the rounds and their ratios are
-reported, and written to BENCHMARKS.md with a chart (benchmarks/events_per_second.png).
+1. speed: CPU time (`time.process_time`) per event of the same bytes, contenders
+   interleaved round by round in one process: the floor (split + JSON decoder +
+   dict lookup; once with `json`, once with `orjson`), `consume()`, the SDK.
+   Scenarios: Assistants text deltas, argument deltas, a mixed run (file search,
+   code interpreter, citations); Responses text deltas, argument deltas.  Each
+   once as a default install (orjson and msgspec hidden) and once with the extras.
+2. snapshot: a handler reading `event.snapshot` on every text delta, at 20k and
+   200k deltas: CPU per event must stay flat.
+3. memory: traced peak and RSS peak of `consume()`, one child process each, in
+   bytes per accumulated character.
+4. e2e: the mock server in its own process (`python -m assistants_events
+   mock-server`), N concurrent runs from a client process: ours, the SDK with its
+   default transport and with its aiohttp transport.
+
+Every measurement runs in a child process (benchmarks/child.py).  Ratios are
+taken per round and reported as median (min-max).  `--write` puts the tables and
+a chart (matplotlib, the `bench` extra) into BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import gc
 import json
 import os
 import platform
+import re
+import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
-import tracemalloc
-import warnings
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # the checkout: `benchmarks` and `assistants_events`
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))  # the checkout: `benchmarks` and `assistants_events`
 
-import assistants_events as ae  # noqa: E402
-from assistants_events import jsonlib  # noqa: E402
-from assistants_events.testing import MockAssistantsServer  # noqa: E402
-from benchmarks import contenders as c  # noqa: E402
-from benchmarks import transcripts  # noqa: E402
+from benchmarks import responses_transcripts as rt  # noqa: E402
+from benchmarks import transcripts as at  # noqa: E402
 from benchmarks.report import replace_section  # noqa: E402
 
-Runner = Callable[[list[bytes]], Awaitable[Any]]
+CHILD = str(HERE / "child.py")
+SPEED_SCENARIOS = ["assistants text", "assistants arguments", "assistants mixed",
+                   "responses text", "responses arguments"]  # fmt: skip
+FLOORS = ["json", "orjson", "msgspec"]
+SECTIONS = ["speed", "snapshot", "memory", "e2e"]
 
 
-async def timed(run: Runner, chunks: list[bytes]) -> float:
-    gc.collect()
-    start = time.perf_counter()
-    await run(chunks)
-    return time.perf_counter() - start
+def child(*argv: str) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter; its per-round lines pass through."""
+    done = subprocess.run([sys.executable, CHILD, *argv], stdout=subprocess.PIPE, cwd=ROOT,
+                          text=True, check=False)  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"child {' '.join(argv)} failed with status {done.returncode}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
-async def side_by_side(contenders: dict[str, Runner], body: bytes, rounds: int) -> dict[str, float]:
-    """Median events/s of each contender, alternating them round by round."""
-    chunks = c.chunked(body)
-    events = c.count_events(body)
-    times: dict[str, list[float]] = {name: [] for name in contenders}
-    for run in contenders.values():  # warm-up: imports, caches, generated code
-        await run(chunks)
-    for round_ in range(rounds):
-        order = list(contenders.items())
-        if round_ % 2:
-            order.reverse()
-        for name, run in order:
-            times[name].append(await timed(run, chunks))
-    return {name: events / statistics.median(ts) for name, ts in times.items()}
+def spread(values: list[float], fmt: str = "{:.2f}") -> str:
+    """median [min, max]."""
+    med = statistics.median(values)
+    return f"{fmt.format(med)} [{fmt.format(min(values))}, {fmt.format(max(values))}]"
 
 
-def tool_stream(calls: int, length: int) -> bytes:
-    """`calls` function calls whose arguments of about `length` characters arrive 4 at a time."""
-    return transcripts.tool_call_run(
-        [json.dumps({"city": f"{i:03d} " * (length // 4)}) for i in range(calls)]
-    )
+def ratios(numerator: list[float], denominator: list[float]) -> list[float]:
+    return [a / b for a, b in zip(numerator, denominator, strict=True)]
 
 
-# ------------------------------------------------------------------ end to end
-
-
-async def e2e(concurrency: int, words: int) -> dict[str, dict[str, float]]:
-    import openai
-
-    text = " ".join(f"w{i}" for i in range(words))
-    out: dict[str, dict[str, float]] = {}
-    async with MockAssistantsServer() as server:
-
-        async def ours() -> tuple[int, list[Any]]:
-            counts: list[int] = []
-
-            class Count(ae.EventHandler):
-                def __init__(self) -> None:
-                    self.n = 0
-
-                @ae.on("*")
-                def count(self, event: ae.Event) -> None:
-                    self.n += 1
-
-            async with ae.AssistantsClient("k", server.url) as client:
-                assistant = await client.create_assistant("gpt-4o")
-
-                async def one() -> float:
-                    bot = Count()
-                    start = time.perf_counter()
-                    await bot.run(client, assistant_id=assistant.id,
-                                  messages=[{"role": "user", "content": text}])  # fmt: skip
-                    counts.append(bot.n)
-                    return time.perf_counter() - start
-
-                latencies = await asyncio.gather(
-                    *(one() for _ in range(concurrency)), return_exceptions=True
-                )
-            return sum(counts), list(latencies)
-
-        async def sdk() -> tuple[int, list[Any]]:
-            counts: list[int] = []
-
-            class Count(openai.AsyncAssistantEventHandler):
-                def __init__(self) -> None:
-                    super().__init__()
-                    self.n = 0
-
-                async def on_event(self, event: Any) -> None:
-                    self.n += 1
-
-            client = openai.AsyncOpenAI(api_key="k", base_url=server.url)  # default retries
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                assistant = await client.beta.assistants.create(model="gpt-4o")
-
-                async def one() -> float:
-                    handler = Count()
-                    start = time.perf_counter()
-                    async with client.beta.threads.create_and_run_stream(
-                        assistant_id=assistant.id, event_handler=handler,
-                        thread={"messages": [{"role": "user", "content": text}]},
-                    ) as stream:  # fmt: skip
-                        await stream.until_done()
-                    counts.append(handler.n + 1)  # + done, which the SDK swallows
-                    return time.perf_counter() - start
-
-                latencies = await asyncio.gather(
-                    *(one() for _ in range(concurrency)), return_exceptions=True
-                )
-            await client.close()
-            return sum(counts), list(latencies)
-
-        for name, contender in (("assistants-events", ours), ("openai SDK", sdk)):
-            start = time.perf_counter()
-            events, outcomes = await contender()
-            elapsed = time.perf_counter() - start
-            latencies = sorted(o for o in outcomes if isinstance(o, float)) or [float("nan")]
-            out[name] = {
-                "failed": sum(1 for o in outcomes if not isinstance(o, float)),
-                "events/s": events / elapsed,
-                "p50 ms": 1000 * latencies[len(latencies) // 2],
-                "p95 ms": 1000 * latencies[int(len(latencies) * 0.95) - 1],
-                "max ms": 1000 * latencies[-1],
-            }
-    return out
-
-
-# ---------------------------------------------------------------------- memory
-
-
-async def peak_memory(deltas: int) -> tuple[int, int]:
-    chunks = c.chunked(transcripts.text_run(deltas))
-    gc.collect()
-    tracemalloc.start()
-    result = await c.TextReader().consume(chunks)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak, len(result.text)
-
-
-# ------------------------------------------------------------------------ main
+def us(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1e6:.2f}"
 
 
 def table(rows: list[list[str]], header: list[str]) -> str:
@@ -176,14 +82,221 @@ def table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
-def in_memory_table(results: dict[str, float]) -> str:
-    floor, sdk = results["raw floor"], results["openai SDK"]
-    rows = [[name, f"{eps:,.0f}", f"{eps / sdk:.1f}x", f"{eps / floor:.0%}"]
-            for name, eps in results.items()]  # fmt: skip
-    return table(rows, ["contender", "events/s (median)", "vs SDK", "vs raw floor"])
+# ------------------------------------------------------------------------ speed
 
 
-def chart(results: dict[str, dict[str, float]], path: Path) -> bool:
+def speed(args: argparse.Namespace, figures: dict[str, Any]) -> str:
+    rows = []
+    figures["speed"] = {}
+    for scenario in SPEED_SCENARIOS:
+        for install in ("default", "fast"):
+            print(f"  {scenario}, {install} install", file=sys.stderr, flush=True)
+            argv = ["speed", "--install", install, "--scenario", scenario, "--rounds",
+                    str(args.rounds)]  # fmt: skip
+            if install == "default":
+                argv.append("--sdk")  # the SDK decodes with json either way
+            if args.quick:
+                argv.append("--quick")
+            out = child(*argv)
+            t = out["times"]
+            vs = {d: ratios(t[f"floor {d}"], t["ours"]) for d in FLOORS if f"floor {d}" in t}
+            vs_sdk = ratios(t["sdk"], t["ours"]) if "sdk" in t else None
+            print("    " + ", ".join(f"ours/floor {d} {spread(r)}" for d, r in vs.items())
+                  + (f", ours vs SDK {spread(vs_sdk, '{:.1f}')}x" if vs_sdk else ""),
+                  file=sys.stderr, flush=True)  # fmt: skip
+            like = "json" if out["backend"] == "json" else out["backend"]
+            figures["speed"][f"{scenario} / {install}"] = {
+                d: statistics.median(r) for d, r in vs.items()
+            } | {"like": statistics.median(vs[like])}
+            rows.append([
+                scenario, f"{install} ({out['backend']})", f"{out['events']:,}",
+                *(us(t[f"floor {d}"]) if f"floor {d}" in t else "-" for d in FLOORS),
+                us(t["ours"]), f"**{spread(vs[like])}**",
+                *(spread(vs[d]) if d in vs else "-" for d in FLOORS),
+                us(t["sdk"]) if "sdk" in t else "",
+                spread(vs_sdk, "{:.1f}") if vs_sdk else "",
+            ])  # fmt: skip
+    header = ["scenario", "install (decoder)", "events",
+              *(f"floor {d} µs/ev" for d in FLOORS), "ours µs/ev",
+              "ours ÷ like-for-like floor", *(f"ours ÷ {d} floor" for d in FLOORS),
+              "SDK µs/ev", "ours x SDK"]  # fmt: skip
+    return (
+        "CPU time per event (`time.process_time`), contenders interleaved round by round "
+        f"in one process, {args.rounds} rounds. Ratios are throughput ratios taken per "
+        "round: median [min, max]. `ours ÷ floor` is 0.50 when `consume()` handles "
+        "half as many events per CPU second as that floor. The like-for-like floor is the "
+        "one with the decoder the install uses: json for a default install, msgspec with "
+        "the `fast` extra; the orjson floor is the fastest decoder here. The SDK (which "
+        "decodes with json whatever is installed) is measured beside the default install "
+        "only.\n\n"
+        "- text: 20,000 `thread.message.delta` / `response.output_text.delta`, the handler "
+        "reads the delta's text from the typed model;\n"
+        "- arguments: 20 function calls, about 10,000 argument deltas of 4 characters;\n"
+        "- mixed: the Assistants mixed run (file search, code interpreter input, logs and "
+        "image, a message with a file citation, a file path and an image part) 500 times, "
+        "every delta's typed model read (the SDK: `on_event`, `event.data.delta`).\n\n"
+        + table(rows, header)
+    )
+
+
+# --------------------------------------------------------------------- snapshot
+
+
+def snapshot(args: argparse.Namespace, figures: dict[str, Any]) -> str:
+    rows = []
+    for scenario in ("assistants snapshot", "responses snapshot"):
+        print(f"  {scenario}", file=sys.stderr, flush=True)
+        argv = ["speed", "--install", "default", "--scenario", scenario,
+                "--rounds", str(max(2, args.rounds // 2))]  # fmt: skip
+        if args.quick:
+            argv.append("--quick")
+        out = child(*argv)
+        small, large = (str(s) for s in out["sizes"])
+        t = out["times"]
+        growth = ratios(t[large], t[small])
+        print(f"    CPU per event {large} ÷ {small}: {spread(growth)}", file=sys.stderr)
+        rows.append([scenario.split()[0], us(t[small]), us(t[large]), spread(growth)])
+    small_n, large_n = ("2,000", "20,000") if args.quick else ("20,000", "200,000")
+    header = ["protocol", f"µs/event at {small_n}", f"µs/event at {large_n}",
+              f"{large_n} ÷ {small_n}, per event"]  # fmt: skip
+    return (
+        "A handler reading `event.snapshot` (the whole text so far, typed) on every text "
+        "delta: the SDK's `on_text_delta(delta, snapshot)` pattern. Linear reading keeps "
+        "the per-event CPU flat (ratio near 1.0); a snapshot rebuilt from the whole text "
+        "makes it grow with the text. Default install, interleaved rounds.\n\n"
+        + table(rows, header)
+    )
+
+
+# ----------------------------------------------------------------------- memory
+
+
+def memory(args: argparse.Namespace, figures: dict[str, Any]) -> str:
+    sizes = (10_000, 100_000) if args.quick else (20_000, 200_000)
+    installs = ("fast",) if args.quick else ("default", "fast")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        bodies: dict[tuple[str, int], str] = {}
+        for protocol in ("assistants", "responses"):
+            for size in sizes:
+                path = Path(tmp) / f"{protocol}-{size}.sse"
+                path.write_bytes(at.text_run(size) if protocol == "assistants"
+                                 else rt.text_response(size))  # fmt: skip
+                bodies[protocol, size] = str(path)
+        for protocol in ("assistants", "responses"):
+            for install in installs:
+                cells = []
+                for mode in ("traced", "rss"):
+                    got = {size: child("memory", "--install", install, "--mode", mode,
+                                       "--protocol", protocol, "--body", bodies[protocol, size])
+                           for size in sizes}  # fmt: skip
+                    small, large = got[sizes[0]], got[sizes[1]]
+                    per_char = large["peak"] / large["chars"]
+                    growth = (large["peak"] - small["peak"]) / (large["chars"] - small["chars"])
+                    hidden = " (hidden)" if large.get("hidden") else ""
+                    cells += [f"{large['peak'] / 1e6:.2f} MB{hidden}", f"{per_char:.1f}",
+                              f"{growth:.1f}"]  # fmt: skip
+                    print(f"  {protocol} {install} {mode}: {per_char:.1f} B/char at {sizes[1]}, "
+                          f"growth {growth:.1f}", file=sys.stderr, flush=True)  # fmt: skip
+                rows.append([protocol, install, f"{large['chars'] / 1e6:.2f} M", *cells])
+    header = ["protocol", "install", "text", "traced peak", "traced B/char",
+              "traced growth B/char", "RSS peak", "RSS B/char", "RSS growth B/char"]  # fmt: skip
+    return (
+        f"One message of {sizes[1]:,} text deltas consumed by a plain `EventHandler`, read "
+        "4 KiB at a time from a file, in a child process per measurement (after a warm-up "
+        "stream): the traced peak (`tracemalloc`) and the RSS peak (`VmHWM`, reset through "
+        "`/proc/self/clear_refs` before the stream) above the memory at its start. "
+        f"`B/char`: peak ÷ accumulated characters; `growth`: the same between {sizes[0]:,} "
+        f"and {sizes[1]:,} deltas, what each further character costs.\n\n" + table(rows, header)
+    )
+
+
+# -------------------------------------------------------------------------- e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class MockServer:
+    """`python -m assistants_events mock-server` in its own process."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "assistants_events", "mock-server", "--port", str(self.port)],
+            cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if "mock Assistants API" not in line:
+            self.close()
+            raise SystemExit(f"the mock server did not start: {line!r}")
+        self.url = re.findall(r"http://\S+", line)[0]
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def e2e(args: argparse.Namespace, figures: dict[str, Any]) -> str:
+    levels = (10, 100, 500) if args.quick else (10, 100, 500, 2000)
+    contenders = ["ours", "sdk", "sdk-aiohttp"]
+    labels = {"ours": "assistants-events", "sdk": "openai SDK (httpx)",
+              "sdk-aiohttp": "openai SDK (aiohttp)"}  # fmt: skip
+    rows = []
+    figures["e2e"] = {}
+    for number, runs in enumerate(levels):
+        server = MockServer()
+        try:
+            order = contenders if number % 2 == 0 else contenders[::-1]
+            for name in order:
+                out = child("e2e", "--url", server.url, "--contender", name,
+                            "--runs", str(runs), "--words", str(args.words),
+                            "--server-pid", str(server.proc.pid))  # fmt: skip
+                server_cpu = out["server"]
+                per_event = out["cpu"] / max(out["events"], 1)
+                figures["e2e"].setdefault(labels[name], {})[runs] = per_event * 1e6
+                print(f"  {runs} runs, {labels[name]}: {out['events'] / out['wall']:,.0f} ev/s, "
+                      f"p50 {out['p50'] * 1e3:,.0f} ms, client CPU {per_event * 1e6:.1f} µs/ev, "
+                      f"failed {out['failed']} {out['errors'][:1]}",
+                      file=sys.stderr, flush=True)  # fmt: skip
+                rows.append([str(runs), labels[name], f"{out['events'] / out['wall']:,.0f}",
+                             f"{out['p50'] * 1e3:,.0f}", f"{out['p99'] * 1e3:,.0f}",
+                             f"{per_event * 1e6:.1f}",
+                             f"{server_cpu * 1e6 / max(out['events'], 1):.1f}",
+                             str(out["failed"])])  # fmt: skip
+        finally:
+            server.close()
+    for runs in levels:
+        ours = figures["e2e"]["assistants-events"][runs]
+        best = min(figures["e2e"][labels[n]][runs] for n in ("sdk", "sdk-aiohttp"))
+        figures["e2e"].setdefault("x better SDK", {})[runs] = best / ours
+    ratio_rows = [[str(runs), f"{figures['e2e']['x better SDK'][runs]:.1f}x"] for runs in levels]
+    header = ["runs", "contender", "events/s", "p50 ms", "p99 ms", "client CPU µs/event",
+              "server CPU µs/event", "failed runs"]  # fmt: skip
+    return (
+        f"Each run: create a thread and a run, {args.words} words streamed back (about "
+        f"{args.words + 12} events). The mock server runs in its own process "
+        "(`python -m assistants_events mock-server`), a fresh one per level; each "
+        "contender runs in its own client process (5 warm-up runs, then all runs at "
+        "once) with the `fast` extra installed. Client CPU is the client process's "
+        "`process_time` over the runs; server CPU is the server's over the same time "
+        "(from /proc). Both transports of "
+        "the SDK use its default connection limits (1,000 connections).\n\n"
+        + table(rows, header)
+        + "\n\nClient CPU per event, the better SDK configuration ÷ ours:\n\n"
+        + table(ratio_rows, ["runs", "ours x better SDK"])
+    )
+
+
+# ------------------------------------------------------------------------ chart
+
+
+def chart(figures: dict[str, Any], path: Path) -> bool:
     try:  # the chart is optional: matplotlib comes with the `bench` extra only
         import matplotlib  # type: ignore[import-not-found, unused-ignore]
 
@@ -191,112 +304,90 @@ def chart(results: dict[str, dict[str, float]], path: Path) -> bool:
         import matplotlib.pyplot as plt  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         return False
-    names = list(next(iter(results.values())))
-    fig, ax = plt.subplots(figsize=(8, 4))
-    width = 0.8 / len(names)
-    for i, name in enumerate(names):
-        xs = [j + i * width for j in range(len(results))]
-        ax.bar(xs, [results[s][name] for s in results], width, label=name)
-    ax.set_xticks([j + width * (len(names) - 1) / 2 for j in range(len(results))])
-    ax.set_xticklabels(list(results))
-    ax.set_ylabel("events per second (median)")
-    ax.set_title("consume() side by side, same bytes, one process")
-    ax.legend()
+    panels = [key for key in ("speed", "e2e") if key in figures]
+    if not panels:
+        return False
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 4.2), squeeze=False)
+    for ax, key in zip(axes[0], panels, strict=True):
+        if key == "speed":
+            names = list(figures["speed"])
+            ys = range(len(names))
+            ax.barh([y - 0.2 for y in ys], [figures["speed"][n]["like"] for n in names],
+                    height=0.4, color="tab:blue", label="÷ like-for-like floor")  # fmt: skip
+            ax.barh([y + 0.2 for y in ys], [figures["speed"][n].get("orjson", 0) for n in names],
+                    height=0.4, color="tab:orange", label="÷ orjson floor")  # fmt: skip
+            ax.set_yticks(list(ys))
+            ax.set_yticklabels(names, fontsize=7)
+            ax.axvline(0.5, color="grey", linestyle="--", linewidth=1)
+            ax.set_xlabel("consume() throughput ÷ floor throughput (CPU, median)")
+            ax.legend(fontsize=7)
+        else:
+            for name, series in figures["e2e"].items():
+                if name.startswith("x "):
+                    continue
+                xs = list(series)
+                ax.plot(xs, [series[x] for x in xs], marker="o", label=name)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("concurrent runs")
+            ax.set_ylabel("client CPU µs per event")
+            ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return True
 
 
-Section = tuple[str, str]
+# ------------------------------------------------------------------------- main
+
+RUNNERS = {"speed": speed, "snapshot": snapshot, "memory": memory, "e2e": e2e}
+TITLES = {
+    "speed": "Speed: consume() against the like-for-like floor and the SDK",
+    "snapshot": "Reading event.snapshot on every delta",
+    "memory": "Memory per accumulated character",
+    "e2e": "End to end: concurrent runs against the mock server in its own process",
+}
 
 
-async def text_scenario(rounds: int, quick: bool, speeds: dict[str, dict[str, float]]) -> Section:
-    speeds["text (1)"] = results = await side_by_side({
-        "raw floor": c.raw_floor(c.floor_text, "thread.message.delta"),
-        "assistants-events": c.ours(c.TextReader),
-        "openai SDK": c.sdk("text"),
-    }, transcripts.text_run(20000), rounds)  # fmt: skip
-    return "Text stream: 20,000 message deltas, 4 KiB chunks", in_memory_table(results)
-
-
-async def tool_scenario(rounds: int, quick: bool, speeds: dict[str, dict[str, float]]) -> Section:
-    body = tool_stream(20, 2000)
-    speeds["tool calls (2)"] = results = await side_by_side({
-        "raw floor": c.raw_floor(c.floor_arguments, "thread.run.step.delta"),
-        "assistants-events": c.ours(c.ArgumentReader),
-        "openai SDK": c.sdk("tool"),
-    }, body, rounds)  # fmt: skip
-    deltas = body.count(b"event: thread.run.step.delta")
-    return f"Tool-call stream: 20 calls, {deltas:,} argument deltas", in_memory_table(results)
-
-
-async def e2e_scenario(rounds: int, quick: bool, speeds: dict[str, dict[str, float]]) -> Section:
-    rows = []
-    for concurrency in (10, 100) if quick else (10, 100, 500):
-        for name, f in (await e2e(concurrency, words=40)).items():
-            keys = ("events/s", "p50 ms", "p95 ms", "max ms", "failed")
-            rows.append([str(concurrency), name, *(f"{f[k]:,.0f}" for k in keys)])
-    header = ["runs", "contender", "events/s", "p50 ms", "p95 ms", "max ms", "failed runs"]
-    return "End to end over loopback: concurrent runs against the mock server", (
-        "Each run: create thread and run, 40 words streamed back (about 50 events). "
-        "The mock server shares the process and the loop with the client.\n\n" + table(rows, header)
-    )
-
-
-async def memory_scenario(rounds: int, quick: bool, speeds: dict[str, dict[str, float]]) -> Section:
-    for _ in range(2):  # warm-up: generated code, caches and the loop are not per-stream memory
-        await peak_memory(1_000)
-    small, large = await peak_memory(10_000), await peak_memory(100_000)
-    growth = (large[0] - small[0]) / (large[1] - small[1])
-    rows = [[f"{n:,}", f"{peak / 1e6:.2f} MB", f"{chars / 1e3:.0f} kB"]
-            for n, (peak, chars) in ((10_000, small), (100_000, large))]  # fmt: skip
-    return "Memory: peak traced memory of consume()", (
-        table(rows, ["deltas", "peak", "accumulated text"])
-        + f"\n\nPeak growth per character of accumulated text: {growth:.1f} bytes. Nothing "
-        "is kept per delta: the growth is copies of the text itself (the accumulated "
-        "snapshot, and the final `message.completed` event that repeats the whole text "
-        "while it is framed and decoded)."
-    )
-
-
-SCENARIOS = {1: text_scenario, 2: tool_scenario, 3: e2e_scenario, 4: memory_scenario}
-
-
-async def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer rounds and runs")
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller streams, fewer rounds and levels")  # fmt: skip
+    parser.add_argument("--rounds", type=int, help="rounds per speed scenario (default 7, quick 3)")
+    parser.add_argument("--words", type=int, default=40, help="words per end-to-end run")
     parser.add_argument("--write", action="store_true", help="write BENCHMARKS.md and the chart")
-    parser.add_argument("--only", type=int, choices=[1, 2, 3, 4], help="run one scenario")
+    parser.add_argument("--only", help=f"comma-separated sections of {','.join(SECTIONS)}")
     args = parser.parse_args(argv)
-    rounds = 3 if args.quick else args.rounds
+    args.rounds = args.rounds or (3 if args.quick else 7)
+    wanted = args.only.split(",") if args.only else SECTIONS
+    unknown = set(wanted) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections {sorted(unknown)}; choose from {SECTIONS}")
 
-    wanted = [args.only] if args.only else [1, 2, 3, 4]
-    sections: dict[int, str] = {}
-    speeds: dict[str, dict[str, float]] = {}
-    for number in wanted:
-        title, text = await SCENARIOS[number](rounds, args.quick, speeds)
-        sections[number] = f"### {number}. {title}\n\n{text}"
-        print(sections[number], "\n", flush=True)
+    started = time.monotonic()
+    figures: dict[str, Any] = {}
+    texts: list[str] = []
+    for number, name in enumerate(wanted, start=1):
+        print(f"{number}. {TITLES[name]}", file=sys.stderr, flush=True)
+        text = f"### {number}. {TITLES[name]}\n\n{RUNNERS[name](args, figures)}"
+        texts.append(text)
+        print(text, "\n", flush=True)
+    minutes = (time.monotonic() - started) / 60
 
     if args.write:
-        machine = (
-            f"{platform.machine()}, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, {os.cpu_count()} cores, "
-            f"JSON decoder: {jsonlib.BACKEND}"
-        )
-        has_chart = chart(speeds, HERE / "events_per_second.png") if speeds else False
+        machine = (f"{platform.machine()}, {platform.system()} {platform.release()}, "
+                   f"Python {platform.python_version()}, {os.cpu_count()} cores")  # fmt: skip
+        command = "python benchmarks/run.py --write" + (" --quick" if args.quick else "")
         body = (
-            f"## Speed\n\n`python benchmarks/run.py --write` on {machine}, "
-            f"{time.strftime('%Y-%m-%d')}. Medians of {rounds} alternating rounds; only the "
-            "ratios measured side by side in one run mean anything on a shared machine.\n\n"
-            + "\n\n".join(sections.values())
+            f"## Speed\n\n`{command}` on {machine}, {time.strftime('%Y-%m-%d')}, "
+            f"{minutes:.1f} minutes. CPU time, not wall time: the machine is shared, and "
+            "only ratios measured side by side in one process mean much.\n\n" + "\n\n".join(texts)
         )
-        if has_chart:
-            body += "\n\n![events per second](benchmarks/events_per_second.png)"
+        if chart(figures, HERE / "events_per_second.png"):
+            body += "\n\n![consume() against the floor; client CPU end to end]" \
+                    "(benchmarks/events_per_second.png)"  # fmt: skip
         replace_section("speed", body)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(asyncio.run(main()))
+    raise SystemExit(main())

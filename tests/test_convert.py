@@ -99,12 +99,16 @@ def test_json_decoding_accepts_what_the_standard_library_accepts(text: str) -> N
     assert repr(jsonlib.loads(text)) == repr(json.loads(text))
 
 
-def test_huge_integer_in_a_delta_is_a_decode_error_not_a_silent_float() -> None:
+def test_huge_integer_in_a_delta_is_never_a_silent_float() -> None:
     import assistants_events as ae
 
-    raw = '{"id":"m","delta":{"content":[{"index":123456789012345678901234567890,"type":"text"}]}}'
-    with pytest.raises(ae.EventDecodeError, match="index"):
-        _ = ae.Event(ae.MESSAGE_DELTA, raw).data
+    huge = 123456789012345678901234567890
+    raw = f'{{"id":"m","delta":{{"content":[{{"index":{huge},"type":"text"}}]}}}}'
+    if jsonlib.BACKEND == "orjson":  # orjson's float is refused by the strict converter
+        with pytest.raises(ae.EventDecodeError, match="index"):
+            _ = ae.Event(ae.MESSAGE_DELTA, raw).data
+    else:  # msgspec and json decode it exactly
+        assert ae.Event(ae.MESSAGE_DELTA, raw).data.delta.content[0].index == huge
 
 
 def test_invalid_json_is_a_value_error_whatever_the_backend() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import AssistantsEventsError, EventDecodeError
 from ..events import Event, require_id
 from ..result import StreamResult
+from ..textpieces import TextPieces
 from . import models as m
 from . import names
 from .convert import structure
@@ -78,30 +79,26 @@ def _merge_list(items: list[Any], deltas: list[Any]) -> None:
             merge_delta(items[-1], delta)
 
 
-def _append_text(parts: list[Any], part: Any) -> bool:
-    """The common delta, a bare text value for an existing text part, appended in place."""
+def _plain_text(parts: list[Any], part: Any) -> str | None:
+    """The common delta, a bare text value for an existing text part: that value, else None."""
     if type(part) is not dict or len(part) != 3 or part.get("type") != "text":
-        return False
+        return None
     text = part.get("text")
     if type(text) is not dict or len(text) != 1:
-        return False
+        return None
     value = text.get("value")
     index = part.get("index")
     if type(value) is not str or type(index) is not int or not 0 <= index < len(parts):
-        return False
+        return None
     current = parts[index]
     if type(current) is not dict or current.get("index") != index:
-        return False  # parts are not laid out by index: let the general merge find it
+        return None  # parts are not laid out by index: let the general merge find it
     holder = current.get("text")
     if type(holder) is not dict or current.get("type") != "text":
-        return False
-    old = holder.pop("value", "")
-    if type(old) is not str:
-        holder["value"] = old
-        return False
-    old += value  # the only reference: extended in place (see merge_delta)
-    holder["value"] = old
-    return True
+        return None
+    if type(holder.get("value", "")) is not str:
+        return None
+    return value
 
 
 def _has_content(details: Any, key: str) -> bool:
@@ -109,18 +106,47 @@ def _has_content(details: Any, key: str) -> bool:
 
 
 class _Builder:
-    """One message or step being accumulated; rebuilds its typed snapshot on demand."""
+    """One message or step being accumulated; rebuilds its typed snapshot on demand.
 
-    __slots__ = ("_cached", "_cached_version", "base", "cls", "event", "parts", "version")
+    The common text deltas (a message part's text, a function call's arguments) wait
+    as pieces in `pending`, by part or call index, and are joined when someone reads
+    the JSON: appending to a list is O(1) whatever the allocator does, where
+    extending a string in place is not guaranteed (a realloc may move and copy it).
+    """
+
+    __slots__ = (
+        "_cached", "_cached_version", "base", "cls", "event", "parts", "pending", "version",
+    )  # fmt: skip
+
+    _KEY = ""  # the key of the text pending pieces belong to, in the holder `_holder` finds
 
     def __init__(self, cls: type[Any], event: str) -> None:
         self.cls = cls
         self.event = event
         self.base: dict[str, Any] = {}
         self.parts: dict[str, Any] = {}
+        self.pending: dict[int, TextPieces] = {}
         self.version = 0
         self._cached: Any = None
         self._cached_version = -1
+
+    def _holder(self, index: int) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _add_piece(self, index: int, piece: str) -> None:
+        pieces = self.pending.get(index)
+        if pieces is None:
+            pieces = self.pending[index] = TextPieces()
+        pieces.append(piece)
+
+    def _join_pending(self) -> None:
+        key = self._KEY
+        for index, pieces in self.pending.items():
+            holder = self._holder(index)  # checked when its first piece came
+            text = holder.pop(key, "")
+            text += pieces.joined()  # the only reference: extended in place when it can be
+            holder[key] = text
+        self.pending = {}
 
     def snapshot_at(self, version: int) -> Any:
         if version != self.version:
@@ -136,6 +162,13 @@ class _Builder:
     def snapshot(self) -> Any:
         return self.snapshot_at(self.version)
 
+    def _moved(self, event: str) -> None:
+        self.version += 1
+        self.event = event
+        # A snapshot read earlier holds the text strings: dropping it lets the next
+        # append extend them in place, so reading every delta's snapshot stays O(delta).
+        self._cached = None
+
     def json(self) -> dict[str, Any]:
         raise NotImplementedError
 
@@ -143,20 +176,30 @@ class _Builder:
 class _MessageBuilder(_Builder):
     __slots__ = ()
 
+    _KEY = "value"
+
+    def _holder(self, index: int) -> dict[str, Any]:
+        holder: dict[str, Any] = self.parts["content"][index]["text"]
+        return holder
+
     def status(self, payload: dict[str, Any], name: str) -> None:
         self.base = payload
         if payload.get("content") and isinstance(payload["content"], list):
-            # The server's full content (message.completed) replaces what deltas built.
+            # The server's full content (message.completed) replaces what deltas built:
+            # the pending pieces go unjoined (joining would hold the text twice more).
+            self.pending = {}
             self.parts = {
                 "content": [
                     dict(_copy_json(p), index=i) if isinstance(p, dict) else p
                     for i, p in enumerate(payload["content"])
                 ]
             }
-        self.version += 1
-        self.event = name
+        elif self.pending:
+            self._join_pending()
+        self._moved(name)
 
     def delta(self, payload: dict[str, Any]) -> None:
+        self._moved(names.MESSAGE_DELTA)
         delta = payload.get("delta")
         if not isinstance(delta, dict):
             raise EventDecodeError(names.MESSAGE_DELTA, "'delta' is not an object")
@@ -166,14 +209,19 @@ class _MessageBuilder(_Builder):
                 raise EventDecodeError(names.MESSAGE_DELTA, "'delta.content' is not a list")
             parts = self.parts.setdefault("content", [])
             for part in content:
-                if not _append_text(parts, part):
+                value = _plain_text(parts, part)
+                if value is not None:
+                    self._add_piece(part["index"], value)
+                else:
+                    if self.pending:
+                        self._join_pending()
                     _merge_list(parts, [part])
         if delta.get("role"):
             self.parts["role"] = delta["role"]
-        self.version += 1
-        self.event = names.MESSAGE_DELTA
 
     def json(self) -> dict[str, Any]:
+        if self.pending:
+            self._join_pending()
         out = dict(self.base)
         out.update(_copy_json(self.parts))  # see _StepBuilder.json: unknown part types
         out.setdefault("id", "")
@@ -183,17 +231,25 @@ class _MessageBuilder(_Builder):
 class _StepBuilder(_Builder):
     __slots__ = ()
 
+    _KEY = "arguments"
+
+    def _holder(self, index: int) -> dict[str, Any]:
+        holder: dict[str, Any] = self.parts["step_details"]["tool_calls"][index]["function"]
+        return holder
+
     def status(self, payload: dict[str, Any], name: str) -> None:
+        if self.pending:
+            self._join_pending()
         self.base = payload
         details = payload.get("step_details")
         if _has_content(details, "tool_calls") or not _has_content(
             self.parts.get("step_details"), "tool_calls"
         ):
             self.parts = {"step_details": _indexed(details)} if details is not None else {}
-        self.version += 1
-        self.event = name
+        self._moved(name)
 
     def delta(self, payload: dict[str, Any]) -> None:
+        self._moved(names.STEP_DELTA)
         delta = payload.get("delta")
         if not isinstance(delta, dict):
             raise EventDecodeError(names.STEP_DELTA, "'delta' is not an object")
@@ -202,11 +258,17 @@ class _StepBuilder(_Builder):
             merged = self.parts.get("step_details")
             if not isinstance(merged, dict):  # the status event sent something else
                 merged = self.parts["step_details"] = {}
+            arguments = _plain_arguments(merged, details)
+            if arguments is not None:
+                self._add_piece(details["tool_calls"][0]["index"], arguments)
+                return
+            if self.pending:
+                self._join_pending()
             merge_delta(merged, details)
-        self.version += 1
-        self.event = names.STEP_DELTA
 
     def json(self) -> dict[str, Any]:
+        if self.pending:
+            self._join_pending()
         out = dict(self.base)
         # Copied: a tool call of a type the models do not know stays a plain dict in
         # the snapshot, and later deltas merge into `parts` in place (strings shared).
@@ -215,6 +277,35 @@ class _StepBuilder(_Builder):
         out.setdefault("status", "in_progress")
         out.setdefault("step_details", {"type": "tool_calls", "tool_calls": []})
         return out
+
+
+def _plain_arguments(merged: dict[str, Any], details: dict[str, Any]) -> str | None:
+    """The common step delta, a piece of one known function call's arguments: that piece."""
+    if len(details) != 2 or details.get("type") != "tool_calls":
+        return None
+    calls = details.get("tool_calls")
+    if type(calls) is not list or len(calls) != 1:
+        return None
+    call = calls[0]
+    if type(call) is not dict or len(call) != 3 or call.get("type") != "function":
+        return None
+    function = call.get("function")
+    index = call.get("index")
+    if type(function) is not dict or len(function) != 1 or type(index) is not int:
+        return None
+    piece = function.get("arguments")
+    known = merged.get("tool_calls")
+    if type(piece) is not str or type(known) is not list or not 0 <= index < len(known):
+        return None
+    current = known[index]
+    if type(current) is not dict or current.get("index") != index:
+        return None  # calls are not laid out by index: let the general merge find it
+    if current.get("type") != "function":
+        return None
+    holder = current.get("function")
+    if type(holder) is not dict or type(holder.get("arguments", "")) is not str:
+        return None
+    return piece
 
 
 def _indexed(details: Any) -> Any:
@@ -237,12 +328,13 @@ def _decode_errors(event: Event) -> Iterator[None]:
     """Turn what merging a payload can raise into `EventDecodeError` naming the event."""
     try:
         yield
-    except _BadDelta as exc:
-        raise EventDecodeError(event.name, str(exc), raw=event.raw[:200]) from None
-    except RecursionError:
-        raise EventDecodeError(
-            event.name, "the JSON is nested too deeply", raw=event.raw[:200]
-        ) from None
+    except (_BadDelta, RecursionError) as exc:
+        raise _decode_error(event, exc) from None
+
+
+def _decode_error(event: Event, exc: Exception) -> EventDecodeError:
+    reason = "the JSON is nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+    return EventDecodeError(event.name, reason, raw=event.raw[:200])
 
 
 def _copy_json(value: Any) -> Any:
@@ -279,11 +371,15 @@ class Accumulator:
         elif name == names.DONE:
             self.done = True
 
-    def add_delta(self, kind: str, object_id: str, event: Event) -> None:
-        """Fold a delta whose id is known (the hot path of `add`)."""
-        builder = self._builder(kind, object_id, event.name)
-        with _decode_errors(event):
-            builder.delta(event.json)
+    def add_delta(self, kind: str, object_id: str, event: Event, payload: Any = None) -> None:
+        """Fold a delta whose id is known (the hot path of `add`); `payload`: its JSON."""
+        builder = (self._messages if kind == "message" else self._steps).get(object_id)
+        if builder is None:
+            builder = self._builder(kind, object_id, event.name)
+        try:  # not `_decode_errors`: a context manager per delta costs a microsecond
+            builder.delta(event.json if payload is None else payload)
+        except (_BadDelta, RecursionError) as exc:
+            raise _decode_error(event, exc) from None
         event._attach(builder, builder.version)
 
     def _builder(self, kind: str, object_id: str, name: str) -> _MessageBuilder | _StepBuilder:

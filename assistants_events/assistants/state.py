@@ -13,6 +13,7 @@ from .lifecycle import Lifecycle, kind_of
 __all__ = ["AssistantsState"]
 
 _KINDS: dict[str, str | None] = {name: kind_of(name) for name in names.ALL_EVENTS}
+_DELTA_KINDS: dict[str, str] = {names.MESSAGE_DELTA: "message", names.STEP_DELTA: "step"}
 
 
 class AssistantsState:
@@ -27,15 +28,20 @@ class AssistantsState:
     def ingest(self, event: Event) -> None:
         """Check one event and fold it (see `StreamState.ingest`)."""
         name = event.name
+        kind = _DELTA_KINDS.get(name)
+        if kind is not None:  # the hot path: one delta among thousands
+            payload = event.json
+            object_id = payload.get("id") if type(payload) is dict else None
+            if type(object_id) is not str:
+                object_id = require_id(event)  # raises the error naming the event
+            self.lifecycle.check_delta(kind, object_id, name)
+            self.acc.add_delta(kind, object_id, event, payload)
+            return
         # Names newer than this library are dispatched but neither checked nor folded.
         kind = _KINDS.get(name)
         if kind is None:
             refuse_foreign("assistants", name)
             self.acc.add(event, None)
-        elif name in names.DELTA_EVENTS:
-            object_id = require_id(event)
-            self.lifecycle.check_delta(kind, object_id, name)
-            self.acc.add_delta(kind, object_id, event)
         else:
             self.lifecycle.observe(event)
             self.acc.add(event, kind)

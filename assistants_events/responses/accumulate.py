@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import AssistantsEventsError
+from ..textpieces import TextPieces
 from . import models as m
 from . import names as n
 from .convert import structure
@@ -37,12 +38,12 @@ class _Text:
 
     def __init__(self, start: str = "") -> None:
         self._joined = start
-        self.pieces: list[str] = []
+        self.pieces = TextPieces()  # not a list: a piece costs ~60 bytes there
 
     def value(self) -> str:
         if self.pieces:
-            tail = "".join(self.pieces)
-            self.pieces = []
+            tail = self.pieces.joined()
+            self.pieces = TextPieces()
             joined = self._joined
             self._joined = ""  # drop our reference: CPython may now grow it in place
             joined += tail
@@ -52,7 +53,7 @@ class _Text:
 
     def replace(self, full: str) -> None:
         self._joined = full
-        self.pieces = []
+        self.pieces = TextPieces()
 
 
 class ItemBuilder:
