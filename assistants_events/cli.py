@@ -31,10 +31,8 @@ from .assistants import names
 from .client import AssistantsClient
 from .dispatch import on
 from .errors import AssistantsEventsError, InvalidTransition, StreamError
-from .events import Event
+from .events import Event, frame_events, whole_last_frame
 from .handler import EventHandler
-from .handler import _events as frame_events  # read frames as consume() does
-from .handler import _whole as whole_frame
 from .lifecycle import Quirk, Violation
 from .protocol import protocol_for
 from .responses import names as response_names
@@ -114,7 +112,7 @@ def recorded_events(body: bytes) -> list[Event]:
 
 def _closing_events(decoder: SSEDecoder) -> list[Event]:
     fields = decoder.close_fields()
-    return frame_events([*fields, *whole_frame(decoder.unterminated_fields())])
+    return list(frame_events([*fields, *whole_last_frame(decoder.unterminated_fields())]))
 
 
 async def feed_recording(handler: EventHandler, events: list[Event]) -> StreamResult:
@@ -280,7 +278,7 @@ async def check_report(body: bytes, api: str | None = None) -> CheckReport:
 
     for number, line in enumerate(body.splitlines(keepends=True), start=1):
         try:
-            events = frame_events(decoder.feed_fields(line))
+            events = list(frame_events(decoder.feed_fields(line)))
         except Exception as exc:  # one bad frame must not hide the rest of the report
             problems.append(f"line {number}: {_describe(exc)}")
             decoder = SSEDecoder()

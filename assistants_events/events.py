@@ -13,7 +13,7 @@ dispatched with their JSON as `data`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
@@ -29,12 +29,15 @@ if TYPE_CHECKING:
 __all__ = [
     "IDENTITY",
     "Event",
+    "Frame",
     "EventType",
     "SnapshotSource",
     "event_type",
+    "frame_events",
     "known_event_names",
     "register_event_types",
     "require_id",
+    "whole_last_frame",
 ]
 
 _UNSET: Any = object()
@@ -299,3 +302,47 @@ def _decode(name: str, raw: str) -> Any:
         if kind is None:
             return raw  # an unknown event may carry anything: keep it as text
         raise EventDecodeError(name, f"invalid JSON: {exc}", raw=raw) from None
+
+
+Frame = tuple[str, str, str | None, int | None]
+"""One SSE frame as `SSEDecoder.feed_fields` gives it: event, data, last id, retry."""
+
+
+def frame_events(frames: Iterable[Frame]) -> Iterator[Event]:
+    """The events of SSE frames, as `consume` reads a body.
+
+    A frame without an `event:` line is named by its JSON `type` (genuine Responses
+    streams from OpenRouter have none).  A generator, not a list: once dispatched, an
+    event is referenced only by whoever kept it (the handler tells kept events by a
+    weak reference).
+    """
+    for name, data, id_, _ in frames:
+        yield Event(name, data, id_) if name != "message" else _unnamed(data, id_)
+
+
+def _unnamed(data: str, id_: str | None) -> Event:
+    # A frame without `event:` (OpenRouter's Responses streams): its JSON `type` names it.
+    try:
+        payload = jsonlib.loads(data)
+    except ValueError:
+        return Event("message", data, id_)  # `data: [DONE]`, or anything else
+    except RecursionError:
+        raise EventDecodeError("message", "the JSON is nested too deeply", raw=data[:200]) from None
+    kind = payload.get("type") if isinstance(payload, dict) else None
+    name = kind if isinstance(kind, str) and kind else "message"
+    return Event(name, data, id_, _json=payload)
+
+
+def whole_last_frame(fields: Frame | None) -> list[Frame]:
+    """The frame a body ended in without its blank line, if its JSON is whole.
+
+    Genuine recordings end so; a frame cut mid-way is dropped (the stream is then
+    incomplete, which the lifecycle reports).
+    """
+    if fields is None:
+        return []
+    try:
+        jsonlib.loads(fields[1])
+    except ValueError:
+        return []
+    return [fields]

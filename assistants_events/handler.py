@@ -16,20 +16,18 @@ from __future__ import annotations
 import functools
 import logging
 import weakref
-from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from . import jsonlib
 from .dispatch import MARK, Call, Router, is_async_callable, matches, warn_if_unknown
 from .errors import (
     ErrorObject,
-    EventDecodeError,
     HandlerError,
     LifecycleError,
     RouterError,
     StreamError,
 )
-from .events import Event
+from .events import Event, frame_events, whole_last_frame
 from .lifecycle import Policy, Quirk, Violation
 from .protocol import StreamState, protocol_for, protocol_named
 from .result import StreamResult
@@ -318,12 +316,12 @@ class EventHandler:
         try:
             if isinstance(chunks, AsyncIterable):
                 async for chunk in chunks:
-                    await feed(_events(decoder.feed_fields(chunk)), table)
+                    await feed(frame_events(decoder.feed_fields(chunk)), table)
             else:
                 for chunk in chunks:
-                    await feed(_events(decoder.feed_fields(chunk)), table)
-            await feed(_events(decoder.close_fields()), table)
-            await feed(_events(_whole(decoder.unterminated_fields())), table)
+                    await feed(frame_events(decoder.feed_fields(chunk)), table)
+            await feed(frame_events(decoder.close_fields()), table)
+            await feed(frame_events(whole_last_frame(decoder.unterminated_fields())), table)
         except LifecycleError as exc:
             self._ae_error_first(exc)
             raise
@@ -652,35 +650,3 @@ class EventHandler:
             background=background, max_tool_rounds=max_tool_rounds,
             cancel_timeout=cancel_timeout, max_resumes=max_resumes, **params,
         ))  # fmt: skip
-
-
-def _events(frames: list[tuple[str, str, str | None, int | None]]) -> Iterator[Event]:
-    # A generator, not a list: once dispatched, an event is referenced only by whoever
-    # kept it (see the weak reference in `_ae_feed`).
-    for name, data, id_, _ in frames:
-        yield Event(name, data, id_) if name != "message" else _unnamed(data, id_)
-
-
-def _unnamed(data: str, id_: str | None) -> Event:
-    # A frame without `event:` (OpenRouter's Responses streams): its JSON `type` names it.
-    try:
-        payload = jsonlib.loads(data)
-    except ValueError:
-        return Event("message", data, id_)  # `data: [DONE]`, or anything else
-    except RecursionError:
-        raise EventDecodeError("message", "the JSON is nested too deeply", raw=data[:200]) from None
-    kind = payload.get("type") if isinstance(payload, dict) else None
-    name = kind if isinstance(kind, str) and kind else "message"
-    return Event(name, data, id_, _json=payload)
-
-
-def _whole(fields: tuple[str, str, str | None, int | None] | None) -> list[Any]:
-    # The event a body ended in without its blank line: taken when its JSON is whole
-    # (genuine recordings end so), dropped when cut (the stream is then incomplete).
-    if fields is None:
-        return []
-    try:
-        jsonlib.loads(fields[1])
-    except ValueError:
-        return []
-    return [fields]

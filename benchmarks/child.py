@@ -33,7 +33,8 @@ except ImportError:  # pragma: no cover - the bench extra installs it
 _argv = sys.argv[1:]
 if __name__ == "__main__" and "--install" in _argv and "default" in _argv:
     for extra in ("orjson", "msgspec"):
-        sys.modules[extra] = None  # type: ignore[assignment] - import now raises ImportError
+        # A None entry makes `import extra` raise ImportError: the default install.
+        sys.modules[extra] = None  # type: ignore[assignment]
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402

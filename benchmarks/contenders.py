@@ -45,7 +45,7 @@ def floor(loads: Callable[[Any], Any], readers: dict[str, Reader]) -> Runner:
     async def run(chunks: Chunks) -> int:
         buffer = b""
         count = 0
-        get = readers.get
+        get: Callable[[str, Reader], Reader] = readers.get
         for chunk in chunks:
             buffer += chunk
             *frames, buffer = buffer.split(b"\n\n")

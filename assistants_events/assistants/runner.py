@@ -65,10 +65,9 @@ from ..errors import (
     RequestOutcomeUnknown,
     RunNotStarted,
 )
-from ..events import Event
+from ..events import Event, whole_last_frame
+from ..events import frame_events as frames_to_events
 from ..handler import EventHandler
-from ..handler import _events as frames_to_events
-from ..handler import _whole as whole_last_frame
 from ..result import StreamResult
 from ..sse import SSEDecoder
 from ..tool_calls import ToolOutput
