@@ -17,6 +17,7 @@ import functools
 import logging
 import weakref
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+from inspect import isawaitable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from .dispatch import MARK, Call, Router, is_async_callable, matches, warn_if_unknown
@@ -271,8 +272,9 @@ class EventHandler:
                     try:
                         if call.is_async:
                             await call.fn(event)
-                        else:
-                            call.fn(event)
+                        elif (result := call.fn(event)) is not None and isawaitable(result):
+                            # An async handler behind a plain decorator: still awaited.
+                            await result
                     except Exception as exc:
                         raise HandlerError(name, call.fn, exc) from exc
                 if name == "error":
