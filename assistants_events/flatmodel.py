@@ -2,11 +2,12 @@
 
 Streaming events arrive by the hundred thousand and most of them are flat (a
 Responses `output_text.delta` is five strings and integers).  For such a class,
-`flat_maker(cls)` generates a function that checks each field's exact type in the
-decoded JSON and fills the attrs slots directly; anything else (a missing required
-field, a wrong type, a `bool` where an `int` goes) gives None, and the caller takes
-the converter's detailed path, errors with paths included.  A property test keeps
-both paths equal.
+`flat_maker(cls)` gives a function that walks a table of the class's fields, checks
+each one's exact type in the decoded JSON and fills the attrs slots directly;
+anything else (a missing required field, a wrong type, a `bool` where an `int` goes)
+gives None, and the caller takes the converter's detailed path, errors with paths
+included.  A property test keeps both paths equal.  No code is generated: a table
+walk costs ~0.2 µs more per event than a generated function, and reads plainly.
 """
 
 from __future__ import annotations
@@ -42,12 +43,10 @@ def _kind(hint: Any) -> tuple[type, bool] | None:
 
 def flat_maker(cls: type[Any]) -> Callable[[Any], Any] | None:
     """A checked constructor of `cls` from decoded JSON, or None if `cls` is not flat."""
-    fields = attrs.fields(cls)
     hints = typing.get_type_hints(cls)
-    lines = ["def make(payload):", "    if type(payload) is not dict:", "        return None",
-             "    get = payload.get"]  # fmt: skip
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    for i, field in enumerate(fields):
+    # (JSON key, exact type, None allowed, the slot's setter), one per field, in order.
+    slots: list[tuple[str, type, bool, Callable[[Any, Any], None]]] = []
+    for field in attrs.fields(cls):
         kind = _kind(hints[field.name])
         if kind is None or field.init is False:
             return None
@@ -56,18 +55,25 @@ def flat_maker(cls: type[Any]) -> Callable[[Any], Any] | None:
             return None  # a default other than None is left to the converter
         if not optional and field.default is not attrs.NOTHING:
             return None
-        namespace[f"t{i}"] = exact
-        namespace[f"set{i}"] = cls.__dict__[field.name].__set__
-        lines.append(f"    v{i} = get({field.name!r})")
-        check = f"type(v{i}) is not t{i}"
-        lines.append(f"    if {f'v{i} is not None and ' if optional else ''}{check}:")
-        lines.append("        return None")
-        if exact is list:
-            lines.append(f"    if v{i} is not None:")
-            lines.append(f"        v{i} = list(v{i})  # the model's own list, as the converter's")
-    lines.append("    obj = new(cls)")
-    lines += [f"    set{i}(obj, v{i})" for i in range(len(fields))]
-    lines.append("    return obj")
-    exec("\n".join(lines), namespace)  # code built from the class's own field names only
-    make: Callable[[Any], Any] = namespace["make"]
+        slots.append((field.name, exact, optional, cls.__dict__[field.name].__set__))
+    table = tuple(slots)
+    new = object.__new__
+
+    def make(payload: Any) -> Any:
+        if type(payload) is not dict:
+            return None
+        get: Callable[[str], Any] = payload.get
+        obj = new(cls)
+        for key, exact, optional, fill in table:
+            value: Any = get(key)
+            if value is None:
+                if not optional:
+                    return None
+            elif type(value) is not exact:
+                return None
+            elif exact is list:
+                value = list(value)  # the model's own list, as the converter's
+            fill(obj, value)
+        return obj
+
     return make

@@ -65,14 +65,16 @@ def _maker(cls: Any) -> Any:
     descriptors are ~40% cheaper.  The models have no validators or converters to
     skip, and the fast paths check every value before they build anything.
     """
-    names = [field.name for field in attrs.fields(cls)]
-    setters = {f"set_{n}": cls.__dict__[n].__set__ for n in names}
-    lines = [f"def make({', '.join(names)}):", "    obj = new(cls)"]
-    lines += [f"    set_{n}(obj, {n})" for n in names]
-    lines.append("    return obj")
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, **setters}
-    exec("\n".join(lines), namespace)  # code built from our own field names only
-    return namespace["make"]
+    setters = tuple(cls.__dict__[field.name].__set__ for field in attrs.fields(cls))
+    new = object.__new__
+
+    def make(*values: Any) -> Any:
+        obj = new(cls)
+        for fill, value in zip(setters, values, strict=True):
+            fill(obj, value)
+        return obj
+
+    return make
 
 
 _TextDelta = _maker(m.TextDelta)
