@@ -72,7 +72,7 @@ def flat_maker(cls: type[Any]) -> Callable[[Any], Any] | None:
             elif type(value) is not exact:
                 return None
             elif exact is list:
-                value = list(value)  # the model's own list, as the converter's
+                value = list(typing.cast("list[Any]", value))  # the model's own list
             fill(obj, value)
         return obj
 
