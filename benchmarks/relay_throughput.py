@@ -7,7 +7,8 @@
    (concurrency 8 each) against one mock server process.
 
 Redis: `$AE_REDIS_URL`, or a `redis-server` from PATH started on a free port.
-Prints the figures; nothing is asserted.
+Prints the figures; nothing is asserted. `--write` also puts them in BENCHMARKS.md
+(between `<!-- relay:start -->` and `<!-- relay:end -->`) with a chart, benchmarks/relay.png.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ sys.path.insert(0, str(ROOT))  # the checkout: `benchmarks`, `tests` and `assist
 import assistants_events as ae  # noqa: E402
 from assistants_events.relay import RedisRelay  # noqa: E402
 from benchmarks import transcripts  # noqa: E402
+from benchmarks.report import replace_section  # noqa: E402
 
 
 def free_port() -> int:
@@ -199,9 +201,10 @@ async def consumers_ready(url: str, prefix: str, count: int) -> None:
             await asyncio.sleep(0.05)
 
 
-def job_figures(
-    url: str, jobs: int, counts: tuple[int, ...]
-) -> dict[int, tuple[float, float, float, float]]:
+JobFigures = dict[int, tuple[float, float, float, float]]
+
+
+def job_figures(url: str, jobs: int, counts: tuple[int, ...]) -> JobFigures:
     """Workers -> (jobs/s, CPU ms per job: everything, the mock server, the workers)."""
     figures = {}
     for workers in counts:
@@ -251,29 +254,116 @@ def job_figures(
     return figures
 
 
+PNG = HERE / "relay.png"
+
+
+def chart(streams: dict[str, float], jobs: JobFigures, path: Path) -> bool:
+    """Two panels: events/s per path, jobs/s per worker count. False without matplotlib."""
+    try:  # the chart is optional: matplotlib comes with the `bench` extra only
+        import matplotlib  # type: ignore[import-not-found, unused-ignore]
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return False
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [3, 2]})
+    names = list(streams)[::-1]  # barh draws bottom-up: keep the table's order top-down
+    left.barh(names, [streams[name] for name in names], color="tab:blue")
+    left.set_xlabel("events per second (median)")
+    left.xaxis.set_major_formatter(lambda x, _: f"{x / 1000:.0f}k")
+    left.set_title("one run's stream through the relay")
+    counts = list(jobs)
+    right.bar([str(n) for n in counts], [jobs[n][0] for n in counts], color="tab:orange")
+    right.set_xlabel("worker processes (concurrency 8 each)")
+    right.set_ylabel("jobs per second")
+    right.set_title("Assistants jobs with a tool call")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def table(rows: list[list[str]], header: list[str]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def section(
+    streams: dict[str, float],
+    jobs: JobFigures,
+    deltas: int,
+    rounds: int,
+    count: int,
+    quick: bool,
+    png: bool,
+) -> str:
+    """The `relay` section of BENCHMARKS.md: both tables, the ceiling, the chart."""
+    direct = streams["direct dispatch"]
+    stream_rows = [
+        [name, f"{rate:,.0f}", f"{rate / direct:.2f}x"] for name, rate in streams.items()
+    ]
+    base = next(iter(jobs.values()))[0]
+    job_rows = [
+        [str(n), f"{rate:.1f}", f"{rate / base:.2f}x", f"{mock:.1f} / {work:.1f} / {every:.0f}"]
+        for n, (rate, every, mock, work) in jobs.items()
+    ]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    text = (
+        "## Relay (Redis Streams)\n\n"
+        f"`python benchmarks/relay_throughput.py --write{' --quick' if quick else ''}` "
+        f"on {os.cpu_count()} cores shared with other sessions (load average {load} at the "
+        f"end), Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}. The machine's "
+        "load moves every figure by up to 2x between runs.\n\n"
+        f"### 1. One run's stream: {deltas:,} message deltas, medians of {rounds}\n\n"
+        + table(stream_rows, ["path", "events/s", "vs direct"])
+        + f"\n\n### 2. {count} Assistants jobs, one tool call each\n\n"
+        "Mock server in its own process, worker processes with concurrency 8 each; CPU per "
+        "job in ms: the mock server / the workers / everything but Redis (client, mock, "
+        "workers and their start-up).\n\n"
+        + table(job_rows, ["workers", "jobs/s", "vs 1 worker", "CPU per job (ms)"])
+        + "\n\nThe ceiling is the CPU, not waiting: a job costs about 14 ms of CPU across "
+        "the worker, the mock server, the client and Redis, and all of them share the same "
+        "2 cores (busy with other sessions), so more worker processes only compete for "
+        "those cores instead of adding capacity (the last column above "
+        "also counts the processes' start-up, but not Redis)."
+    )
+    if png:
+        text += "\n\n![relay throughput](benchmarks/relay.png)"
+    return text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer events, jobs and rounds")
+    parser.add_argument(
+        "--write", action="store_true", help="write BENCHMARKS.md's relay section and the chart"
+    )
     args = parser.parse_args()
     deltas, rounds, jobs = (5000, 3, 60) if args.quick else (20_000, 5, 200)
     with redis_url() as url:
         print(f"Redis {url.split('@')[-1]}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
         print(f"\n1. one run's stream, {deltas} deltas (median of {rounds}):")
-        for name, rate in asyncio.run(stream_figures(url, deltas, rounds)).items():
+        streams = asyncio.run(stream_figures(url, deltas, rounds))
+        for name, rate in streams.items():
             print(f"   {name:34s} {rate:>10,.0f} events/s")
         print(
             f"\n2. {jobs} Assistants jobs with one tool call each, mock server in its own process:"
         )
-        base = None
-        for workers, (rate, cpu_ms, mock_ms, workers_ms) in job_figures(
-            url, jobs, (1, 2, 4)
-        ).items():
-            base = base or rate
+        figures = job_figures(url, jobs, (1, 2, 4))
+        base = next(iter(figures.values()))[0]
+        for workers, (rate, cpu_ms, mock_ms, workers_ms) in figures.items():
             print(
                 f"   {workers} worker(s) x concurrency 8 {rate:>7.1f} jobs/s ({rate / base:.2f}x), "
                 f"CPU per job: {cpu_ms:.0f} ms in all (mock server {mock_ms:.1f}, "
                 f"workers {workers_ms:.1f})"
             )
+    if args.write:
+        png = chart(streams, figures, PNG)
+        if not png:
+            print("matplotlib missing (`pip install -e '.[bench]'`): no chart")
+        replace_section("relay", section(streams, figures, deltas, rounds, jobs, args.quick, png))
+        print(f"\nwrote BENCHMARKS.md (relay section){' and ' + str(PNG) if png else ''}")
 
 
 if __name__ == "__main__":
