@@ -17,9 +17,6 @@ import argparse
 import asyncio
 import collections
 import contextlib
-import importlib
-import importlib.util
-import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -34,6 +31,7 @@ from .errors import AssistantsEventsError, InvalidTransition, StreamError
 from .events import Event, frame_events, whole_last_frame
 from .handler import EventHandler
 from .lifecycle import Quirk, Violation
+from .loading import load_handler_class
 from .protocol import protocol_for
 from .responses import names as response_names
 from .result import StreamResult
@@ -142,41 +140,17 @@ async def feed_recording(handler: EventHandler, events: list[Event]) -> StreamRe
     return handler.result
 
 
-def _importable(folder: str) -> None:
-    # A console script's sys.path[0] is its bin folder, not the working directory
-    # (`python -m` puts the latter first): put it there so `--handler mod:Class`
-    # finds mod.py, and the modules mod.py imports, where the user stands.
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-
-
 def load_handler(path: str) -> EventHandler:
     """Instantiate `module:Class`: a module importable from the current directory
     (or installed), or a .py file path, whose folder then becomes importable too."""
-    module_name, sep, class_name = path.partition(":")
-    if not sep or not module_name or not class_name:
-        raise CLIError(f"--handler takes module:Class, got {path!r}")
     try:
-        if module_name.endswith(".py"):
-            file = Path(module_name)
-            spec = importlib.util.spec_from_file_location(file.stem, file)
-            if spec is None or spec.loader is None or not file.is_file():
-                raise CLIError(f"no such file: {module_name}")
-            _importable(str(file.resolve().parent))
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-        else:
-            _importable(os.getcwd())
-            module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise CLIError(f"cannot import {module_name!r}: {exc}") from None
-    cls = getattr(module, class_name, None)
-    if not isinstance(cls, type) or not issubclass(cls, EventHandler):
-        raise CLIError(f"{path!r} is not an EventHandler subclass")
+        cls = load_handler_class(path)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
     try:
         return cls()
     except TypeError as exc:
-        raise CLIError(f"cannot create {class_name}() without arguments: {exc}") from None
+        raise CLIError(f"cannot create {cls.__name__}() without arguments: {exc}") from None
 
 
 def read_file(path: str) -> bytes:

@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
-import importlib.util
 import json
 import logging
 import os
@@ -25,7 +23,6 @@ import socket
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -33,6 +30,7 @@ import attrs
 from ..client import AssistantsClient
 from ..errors import APIError, AssistantsEventsError
 from ..handler import EventHandler
+from ..loading import load_handler_class
 from .assistants_job import abandon_assistants, drive_assistants
 from .context import JobContext
 from .errors import LeaseLost, RelayError
@@ -78,37 +76,8 @@ class _Hand:
 
 
 def load_handler(spec: str) -> type[EventHandler]:
-    """The `EventHandler` subclass named `module:Class` or `path/to/file.py:Class`.
-
-    A module is imported from the current directory (or an installed package); a
-    file's folder becomes importable, so it may import its neighbours.
-    """
-    module_name, sep, attr = spec.partition(":")
-    if not sep or not module_name or not attr:
-        raise ValueError(f"--handler takes module:Class, got {spec!r}")
-    try:
-        if module_name.endswith(".py"):
-            path = Path(module_name)
-            where = importlib.util.spec_from_file_location(path.stem, path)
-            if where is None or where.loader is None or not path.is_file():
-                raise ValueError(f"no such file: {module_name}")
-            _importable(str(path.resolve().parent))
-            module = importlib.util.module_from_spec(where)
-            where.loader.exec_module(module)
-        else:
-            _importable(os.getcwd())
-            module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ValueError(f"cannot import {module_name!r}: {exc}") from None
-    handler = getattr(module, attr, None)
-    if not (isinstance(handler, type) and issubclass(handler, EventHandler)):
-        raise ValueError(f"{spec!r} is not an EventHandler subclass")
-    return handler
-
-
-def _importable(folder: str) -> None:
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
+    """The `EventHandler` subclass named `module:Class` or `path/to/file.py:Class`."""
+    return load_handler_class(spec)
 
 
 class Worker:
