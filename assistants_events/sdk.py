@@ -12,15 +12,16 @@ the handler, so it is imported when first needed) has
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from .events import Event
 from .result import StreamResult
 
 if TYPE_CHECKING:
     from .handler import EventHandler
 
-__all__ = ["READERS", "consume_sdk_stream", "reader_for"]
+__all__ = ["READERS", "consume_sdk_stream", "converted", "reader_for"]
 
 READERS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("event", "data"), "assistants_events.assistants.interop"),
@@ -76,3 +77,19 @@ async def _chain_async(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[An
 def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
     yield first
     yield from rest
+
+
+async def converted(
+    stream: AsyncIterable[Any] | Iterable[Any],
+    convert: Callable[[Any], Event],
+    then: Iterable[Event] = (),
+) -> AsyncIterator[Event]:
+    """Each event of an SDK stream (async or plain) as an `ae.Event`, then `then`'s."""
+    if isinstance(stream, AsyncIterable):
+        async for sdk_event in stream:
+            yield convert(sdk_event)
+    else:
+        for sdk_event in stream:
+            yield convert(sdk_event)
+    for event in then:
+        yield event

@@ -12,11 +12,12 @@ is not imported here: any object with `event` and a pydantic `data` will do.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..events import Event
 from ..result import StreamResult
+from ..sdk import converted
 from . import names
 from .foundry import azure_event
 
@@ -56,16 +57,8 @@ async def consume_openai(
     handlers and the lifecycle see the same events as from the bytes.
     """
 
-    async def events() -> AsyncIterator[Event]:
-        if isinstance(stream, AsyncIterable):
-            async for sdk_event in stream:
-                yield event_from_openai(sdk_event)
-        else:
-            for sdk_event in stream:
-                yield event_from_openai(sdk_event)
-        yield Event(names.DONE, "[DONE]")
-
-    return await handler.consume_events(events())
+    done = Event(names.DONE, "[DONE]")
+    return await handler.consume_events(converted(stream, event_from_openai, [done]))
 
 
 def event_from_azure(sdk_event: Any) -> Event:
@@ -84,12 +77,4 @@ async def consume_azure(
     The SDK passes `done` on, so the lifecycle sees the stream's own end.
     """
 
-    async def events() -> AsyncIterator[Event]:
-        if isinstance(stream, AsyncIterable):
-            async for sdk_event in stream:
-                yield event_from_azure(sdk_event)
-        else:
-            for sdk_event in stream:
-                yield event_from_azure(sdk_event)
-
-    return await handler.consume_events(events())
+    return await handler.consume_events(converted(stream, event_from_azure))

@@ -11,11 +11,12 @@ imported here: any object with a `type` and pydantic's `model_dump_json` will do
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..events import Event
 from ..result import StreamResult
+from ..sdk import converted
 
 if TYPE_CHECKING:
     from ..handler import EventHandler
@@ -51,12 +52,4 @@ async def consume_openai(
     `async with client.responses.stream(...) as s: await bot.consume_openai(s)`
     """
 
-    async def events() -> AsyncIterator[Event]:
-        if isinstance(stream, AsyncIterable):
-            async for sdk_event in stream:
-                yield event_from_openai(sdk_event)
-        else:
-            for sdk_event in stream:
-                yield event_from_openai(sdk_event)
-
-    return await handler.consume_events(events())
+    return await handler.consume_events(converted(stream, event_from_openai))
