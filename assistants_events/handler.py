@@ -13,15 +13,17 @@ Assistants; `response.*`: Responses), unless the class sets `protocol`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import weakref
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from .dispatch import MARK, Call, Router, is_async_callable, matches, warn_if_unknown
 from .errors import (
+    ConfigurationError,
     ErrorObject,
     HandlerError,
     LifecycleError,
@@ -652,3 +654,25 @@ class EventHandler:
             background=background, max_tool_rounds=max_tool_rounds,
             cancel_timeout=cancel_timeout, max_resumes=max_resumes, **params,
         ))  # fmt: skip
+
+
+@contextlib.contextmanager
+def exclusive_drive(handler: EventHandler, what: str) -> Iterator[None]:
+    """Let one driver at a time follow `handler`, starting it fresh.
+
+    One handler instance follows one run or response: a second drive at the same
+    time would mix two lifecycles in one state, so it raises `ConfigurationError`
+    naming the fix (`what` is the driver's work: "run", "respond()").
+    """
+    if handler.__dict__.get("_ae_driving"):
+        name = type(handler).__name__
+        raise ConfigurationError(
+            f"this {name} instance is already driving a run or response; a handler "
+            f"follows one at a time: create one {name}() per concurrent {what}"
+        )
+    handler.__dict__["_ae_driving"] = True
+    try:
+        handler.reset()
+        yield
+    finally:
+        handler.__dict__.pop("_ae_driving", None)

@@ -59,7 +59,6 @@ from ..errors import (
     APIError,
     AssistantsEventsError,
     BadRequestError,
-    ConfigurationError,
     IncompleteStream,
     InternalServerError,
     RequestOutcomeUnknown,
@@ -67,7 +66,7 @@ from ..errors import (
 )
 from ..events import Event, whole_last_frame
 from ..events import frame_events as frames_to_events
-from ..handler import EventHandler
+from ..handler import EventHandler, exclusive_drive
 from ..result import StreamResult
 from ..sse import SSEDecoder
 from ..tool_calls import ToolOutput
@@ -90,7 +89,6 @@ POLL_INTERVAL = 0.5
 """Seconds between two `retrieve_run` while following a run whose stream was lost."""
 
 _LIST_LIMIT = 100
-_DRIVING = "_ae_driving"
 
 
 class ToolOutputError(AssistantsEventsError):
@@ -228,16 +226,6 @@ async def run_new_thread(
 # ----------------------------------------------------------------- the drive
 
 
-def _claim(handler: EventHandler) -> None:
-    if handler.__dict__.get(_DRIVING):
-        name = type(handler).__name__
-        raise ConfigurationError(
-            f"this {name} instance is already driving a run; a handler follows one run "
-            f"at a time: create one {name}() per concurrent run"
-        )
-    handler.__dict__[_DRIVING] = True
-
-
 async def _drive(
     client: AssistantsClient,
     handler: EventHandler,
@@ -248,55 +236,55 @@ async def _drive(
     cancel_timeout: float,
     new_thread: Mapping[str, Any] | None = None,
 ) -> StreamResult:
-    _claim(handler)
-    try:
-        handler.reset()
-        result = await _start(client, handler, ctx, assistant_id, run_params, new_thread)
-        for _ in range(max_rounds):
-            current = result.run
-            if current is None:
-                raise RunNotStarted(
-                    f"the stream ended after {_events_read(ctx)} events without naming a "
-                    "run (no thread.run.* event): the server started none; check the "
-                    "assistant id and the request"
+    with exclusive_drive(handler, "run"):
+        try:
+            result = await _start(client, handler, ctx, assistant_id, run_params, new_thread)
+            for _ in range(max_rounds):
+                current = result.run
+                if current is None:
+                    raise RunNotStarted(
+                        f"the stream ended after {_events_read(ctx)} events without naming a "
+                        "run (no thread.run.* event): the server started none; check the "
+                        "assistant id and the request"
+                    )
+                ctx.run_id = current.id
+                ctx.thread_id = current.thread_id or ctx.thread_id
+                thread_id = ctx.thread_id or ""
+                where = {"run_id": current.id, "thread_id": thread_id}
+                if current.status in TERMINAL["run"]:
+                    log.info("run %s on thread %s ended %s", current.id, thread_id, current.status,
+                             extra={**where, "event": f"thread.run.{current.status}"})  # fmt: skip
+                    if client.usage_tracker is not None:
+                        client.usage_tracker.record(current)
+                    return result
+                if current.status != "requires_action":
+                    raise IncompleteStream(current.id, current.status)
+                if not isinstance(current.required_action, m.RequiredAction):
+                    approvals = await _approvals(handler, current, thread_id)
+                    send = partial(
+                        client.stream_submit_tool_approvals, thread_id, current.id, approvals
+                    )
+                    result = await _submit(client, handler, ctx, current, "approvals", send)
+                    continue
+                calls = current.tool_calls
+                log.info(
+                    "run %s on thread %s requires %d tool call(s)",
+                    current.id, thread_id, len(calls),
+                    extra={**where, "event": "thread.run.requires_action"},
+                )  # fmt: skip
+                outputs = check_outputs(
+                    [c.id for c in calls], await handler.answer_tool_calls(current)
                 )
-            ctx.run_id = current.id
-            ctx.thread_id = current.thread_id or ctx.thread_id
-            thread_id = ctx.thread_id or ""
-            where = {"run_id": current.id, "thread_id": thread_id}
-            if current.status in TERMINAL["run"]:
-                log.info("run %s on thread %s ended %s", current.id, thread_id, current.status,
-                         extra={**where, "event": f"thread.run.{current.status}"})  # fmt: skip
-                if client.usage_tracker is not None:
-                    client.usage_tracker.record(current)
-                return result
-            if current.status != "requires_action":
-                raise IncompleteStream(current.id, current.status)
-            if not isinstance(current.required_action, m.RequiredAction):
-                approvals = await _approvals(handler, current, thread_id)
-                send = partial(
-                    client.stream_submit_tool_approvals, thread_id, current.id, approvals
-                )
-                result = await _submit(client, handler, ctx, current, "approvals", send)
-                continue
-            calls = current.tool_calls
-            log.info(
-                "run %s on thread %s requires %d tool call(s)", current.id, thread_id, len(calls),
-                extra={**where, "event": "thread.run.requires_action"},
-            )  # fmt: skip
-            outputs = check_outputs([c.id for c in calls], await handler.answer_tool_calls(current))
-            send = partial(client.stream_submit_tool_outputs, thread_id, current.id, outputs)
-            result = await _submit(client, handler, ctx, current, "outputs", send)
-        raise AssistantsEventsError(
-            f"the run asked for tools more than {max_rounds} times; raise max_rounds "
-            "if that is expected"
-        )
-    except BaseException as exc:
-        await _cancel_live_runs(client, handler, ctx, cancel_timeout)
-        _tell_the_story(exc, handler, ctx)
-        raise
-    finally:
-        handler.__dict__.pop(_DRIVING, None)
+                send = partial(client.stream_submit_tool_outputs, thread_id, current.id, outputs)
+                result = await _submit(client, handler, ctx, current, "outputs", send)
+            raise AssistantsEventsError(
+                f"the run asked for tools more than {max_rounds} times; raise max_rounds "
+                "if that is expected"
+            )
+        except BaseException as exc:
+            await _cancel_live_runs(client, handler, ctx, cancel_timeout)
+            _tell_the_story(exc, handler, ctx)
+            raise
 
 
 async def _start(

@@ -19,9 +19,8 @@ response (`response_id`) and say whether a cancel was sent (`remote_cancel_sent`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import anyio
@@ -32,11 +31,10 @@ from ..errors import (
     APIError,
     AssistantsEventsError,
     BadRequestError,
-    ConfigurationError,
     IncompleteStream,
     InternalServerError,
 )
-from ..handler import EventHandler
+from ..handler import EventHandler, exclusive_drive
 from ..result import StreamResult
 from ..sse import SSEDecoder
 from ..tool_calls import ToolCallRequest, ToolOutput
@@ -111,24 +109,6 @@ def _flat(tool: Mapping[str, Any]) -> dict[str, Any]:
     return dict(tool)
 
 
-@contextlib.contextmanager
-def _exclusive(handler: EventHandler) -> Iterator[None]:
-    # One handler instance follows one drive: a second one at the same time would
-    # mix two lifecycles in one state.
-    if handler.__dict__.get("_ae_driving"):
-        name = type(handler).__name__
-        raise ConfigurationError(
-            f"this {name} instance is already driving a run or response; a handler follows "
-            f"one at a time: create one {name}() per concurrent respond()"
-        )
-    handler.__dict__["_ae_driving"] = True
-    try:
-        handler.reset()
-        yield
-    finally:
-        handler.__dict__.pop("_ae_driving", None)
-
-
 async def respond(
     client: ResponsesEndpoints,
     handler: EventHandler,
@@ -172,7 +152,7 @@ async def respond(
         body["tools"] = request_tools
     if background:
         body["background"] = True
-    with _exclusive(handler):
+    with exclusive_drive(handler, "respond()"):
         drive = _Drive(client, handler, background, cancel_timeout, max_resumes)
         try:
             return await drive.loop(body, input, previous_response_id, conversation,
