@@ -218,13 +218,20 @@ class Accumulator:
             name in n.TERMINAL_RESPONSE_EVENTS
         )
 
-    def _item_added(self, name: str, payload: dict[str, Any]) -> ItemBuilder | None:
+    def _payload_item(self, payload: dict[str, Any]) -> tuple[dict[str, Any], int, str] | None:
+        """An item event's item, its output index and its key, if the item is an object."""
         item = payload.get("item")
         if not isinstance(item, dict):
             return None
         index = payload.get("output_index")
         index = index if isinstance(index, int) else len(self._items)
-        item_id = _item_key(item, index)
+        return item, index, _item_key(item, index)
+
+    def _item_added(self, name: str, payload: dict[str, Any]) -> ItemBuilder | None:
+        found = self._payload_item(payload)
+        if found is None:
+            return None
+        item, index, item_id = found
         builder = self._items.get(item_id)
         if builder is None:
             builder = self._items[item_id] = ItemBuilder(dict(item), index, self._current)
@@ -233,12 +240,10 @@ class Accumulator:
         return builder
 
     def _item_done(self, name: str, payload: dict[str, Any]) -> ItemBuilder | None:
-        item = payload.get("item")
-        if not isinstance(item, dict):
+        found = self._payload_item(payload)
+        if found is None:
             return None
-        index = payload.get("output_index")
-        index = index if isinstance(index, int) else len(self._items)
-        item_id = _item_key(item, index)
+        item, index, item_id = found
         builder = self._items.get(item_id) or self._indexed(index)
         if builder is None:
             builder = self._items[item_id] = ItemBuilder(dict(item), index, self._current)
