@@ -1,4 +1,4 @@
-"""The converter's fast paths build exactly what the detailed path builds, or step aside."""
+"""The converter, and the table walk in front of it (`flatmodel`): same objects, same errors."""
 
 from __future__ import annotations
 
@@ -11,18 +11,13 @@ from hypothesis import strategies as st
 
 from assistants_events import jsonlib
 from assistants_events import models as m
-from assistants_events.assistants.convert import (
-    converter,
-    fast_message_delta,
-    fast_step_delta,
-    structure,
-)
-
-detailed = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
+from assistants_events.assistants.convert import converter, decoder, structure
+from assistants_events.errors import EventDecodeError
+from assistants_events.flatmodel import model_maker
 
 
 def slow(value: Any, cls: type) -> Any:
-    # The generated function the fast path stands in front of.
+    # The generated function the table walk stands in front of.
     return cattrs.gen.make_dict_structure_fn(cls, converter)(value, cls)
 
 
@@ -42,14 +37,15 @@ _message_delta = st.fixed_dictionaries(
 
 @settings(max_examples=300, deadline=None)
 @given(_message_delta)
-def test_fast_message_delta_equals_the_detailed_structure(value: dict[str, Any]) -> None:
-    built = fast_message_delta(value)
+def test_message_delta_decoder_equals_the_detailed_structure(value: dict[str, Any]) -> None:
+    decode = decoder(m.MessageDelta, "thread.message.delta")
     try:
         expected = slow(value, m.MessageDelta)
     except Exception:
-        assert built is None  # whatever the detailed path rejects, the fast path leaves to it
+        with pytest.raises(EventDecodeError):
+            decode(value)
         return
-    assert built is None or built == expected
+    assert decode(value) == expected
 
 
 _function = st.fixed_dictionaries(
@@ -68,14 +64,15 @@ _step_delta = st.fixed_dictionaries(
 
 @settings(max_examples=300, deadline=None)
 @given(_step_delta)
-def test_fast_step_delta_equals_the_detailed_structure(value: dict[str, Any]) -> None:
-    built = fast_step_delta(value)
+def test_step_delta_decoder_equals_the_detailed_structure(value: dict[str, Any]) -> None:
+    decode = decoder(m.RunStepDelta, "thread.run.step.delta")
     try:
         expected = slow(value, m.RunStepDelta)
     except Exception:
-        assert built is None
+        with pytest.raises(EventDecodeError):
+            decode(value)
         return
-    assert built is None or built == expected
+    assert decode(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -85,11 +82,56 @@ def test_fast_step_delta_equals_the_detailed_structure(value: dict[str, Any]) ->
                                            "image_file": {"file_id": "f"}}]}},
         {"id": "m", "delta": {"content": [{"index": 0, "type": "text", "text": {
             "value": "x", "annotations": [{"index": 0, "type": "file_path", "text": "t"}]}}]}},
+        {"id": "m", "delta": {"content": [{"index": 0, "type": "newer_part", "x": 1}]}},
     ],
 )  # fmt: skip
-def test_fast_path_leaves_other_shapes_to_the_detailed_path(value: dict[str, Any]) -> None:
-    assert fast_message_delta(value) is None
-    assert isinstance(converter.structure(value, m.MessageDelta), m.MessageDelta)
+def test_table_walk_builds_image_annotation_and_unknown_parts(value: dict[str, Any]) -> None:
+    make = model_maker(m.MessageDelta)
+    assert make is not None
+    assert make(value) == converter.structure(value, m.MessageDelta)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"id": "s", "delta": {"step_details": {"type": "tool_calls", "tool_calls": [
+            {"index": 0, "type": "code_interpreter", "code_interpreter": {"outputs": [
+                {"index": 1, "type": "image", "image": {"file_id": "file-1"}}]}}]}}},
+        {"id": "s", "delta": {"step_details": {"type": "tool_calls", "tool_calls": [
+            {"index": 0, "id": "call_1", "type": "file_search", "file_search": {}}]}}},
+    ],
+)  # fmt: skip
+def test_table_walk_builds_code_interpreter_and_file_search_deltas(value: dict[str, Any]) -> None:
+    make = model_maker(m.RunStepDelta)
+    assert make is not None
+    assert make(value) == converter.structure(value, m.RunStepDelta)
+
+
+def test_a_bool_index_is_refused_by_the_walk_and_named_by_the_converter() -> None:
+    value = {"id": "m", "delta": {"content": [{"index": True, "type": "text"}]}}
+    make = model_maker(m.MessageDelta)
+    assert make is not None
+    assert make(value) is None
+    with pytest.raises(EventDecodeError, match=r"content\[0\]\.index"):
+        structure(value, m.MessageDelta, event="thread.message.delta")
+
+
+def test_a_part_without_a_type_is_an_error_whichever_path() -> None:
+    value = {"id": "m", "delta": {"content": [{"index": 0, "text": {"value": "x"}}]}}
+    with pytest.raises(EventDecodeError, match="type"):
+        decoder(m.MessageDelta, "thread.message.delta")(value)
+
+
+def test_the_walk_gives_the_model_its_own_lists() -> None:
+    content = [{"index": 0, "type": "text", "text": {"value": "x", "annotations": []}}]
+    built = structure({"id": "m", "delta": {"content": content}}, m.MessageDelta)
+    assert built.delta.content is not content
+    content.clear()
+    assert built == structure(
+        {"id": "m", "delta": {"content": [{"index": 0, "type": "text",
+                                           "text": {"value": "x", "annotations": []}}]}},
+        m.MessageDelta,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("text", ['"\\ud800"', "123456789012345678901234567890", "NaN"])

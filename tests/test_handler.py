@@ -261,18 +261,21 @@ async def test_unknown_events_reach_wildcard_handlers() -> None:
 async def test_unread_deltas_are_never_structured(
     monkeypatch: pytest.MonkeyPatch, text_run: bytes
 ) -> None:
-    import assistants_events.assistants.events as events_module
-    from assistants_events.assistants.convert import structure as original
+    import attrs
 
-    structured: list[str] = []
+    from assistants_events import events as core
 
-    def spy(data: Any, cls: type[Any], *, event: str = "") -> Any:
-        structured.append(event)
-        return original(data, cls, event=event)
+    structured: list[Any] = []
+    kind = core._TYPES[ae.MESSAGE_DELTA]
 
-    monkeypatch.setattr(events_module, "structure", spy)
+    def spy(payload: Any) -> Any:
+        structured.append(payload)
+        assert kind.decode is not None
+        return kind.decode(payload)
+
+    monkeypatch.setitem(core._TYPES, ae.MESSAGE_DELTA, attrs.evolve(kind, decode=spy))
     await ae.EventHandler().consume(text_run)
-    assert "thread.message.delta" not in structured
+    assert structured == []
 
 
 async def test_reset_starts_a_new_run(text_run: bytes) -> None:

@@ -1,18 +1,17 @@
 """How the core reads Assistants events: the model each name is structured into.
 
-Deltas (`thread.message.delta`, `thread.run.step.delta`) try a fast path for the
-shapes that arrive by the hundred thousand before the detailed converter.
+Every decoder walks the model's field table first (`convert.decoder`), the detailed
+converter taking whatever does not fit plainly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ..events import IDENTITY, EventType
 from . import models as m
 from . import names
-from .convert import fast_message_delta, fast_step_delta, structure
+from .convert import decoder
 
 __all__ = ["EVENT_TYPES", "model_for"]
 
@@ -31,21 +30,6 @@ def model_for(name: str) -> type[Any] | None:
     return _MODELS.get(name)
 
 
-def _decoder(name: str, cls: type[Any]) -> Callable[[Any], Any]:
-    def decode(payload: Any) -> Any:
-        return structure(payload, cls, event=name)
-
-    return decode
-
-
-def _fast(name: str, cls: type[Any], fast: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    def decode(payload: Any) -> Any:
-        built = fast(payload)
-        return built if built is not None else structure(payload, cls, event=name)
-
-    return decode
-
-
 def _message_text(payload: Any) -> str | None:
     parts = payload["delta"].get("content") or ()
     texts = [p["text"].get("value") or "" for p in parts if p.get("type") == "text"]
@@ -55,18 +39,18 @@ def _message_text(payload: Any) -> str | None:
 _VIEWS = {m.Thread: "thread", m.Run: "run", m.RunStep: "step", m.Message: "message"}
 
 EVENT_TYPES: dict[str, EventType] = {
-    name: EventType(decode=_decoder(name, cls), views={_VIEWS[cls]: IDENTITY})
+    name: EventType(decode=decoder(cls, name), views={_VIEWS[cls]: IDENTITY})
     for name, cls in _MODELS.items()
     if cls in _VIEWS
 }
 EVENT_TYPES[names.MESSAGE_DELTA] = EventType(
-    decode=_fast(names.MESSAGE_DELTA, m.MessageDelta, fast_message_delta),
+    decode=decoder(m.MessageDelta, names.MESSAGE_DELTA),
     text_delta=_message_text,
     delta=True,
     views={"message_delta": IDENTITY},
 )
 EVENT_TYPES[names.STEP_DELTA] = EventType(
-    decode=_fast(names.STEP_DELTA, m.RunStepDelta, fast_step_delta),
+    decode=decoder(m.RunStepDelta, names.STEP_DELTA),
     delta=True,
     views={"step_delta": IDENTITY},
 )
