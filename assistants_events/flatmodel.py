@@ -305,10 +305,9 @@ def _walk(cls: type, table: tuple[_Row, ...], on_misfit: _Build | None) -> _Buil
         try:
             if type(value) is not dict:
                 raise _Misfit
-            get = value.get
             obj: Any = new(cls)
             for key, exact, convert, fill, absent in table:
-                item = get(key)
+                item = value.get(key)  # a method call: no bound method per object
                 if item is None:
                     if absent is not None:
                         item = absent(value)
