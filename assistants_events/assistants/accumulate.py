@@ -10,7 +10,7 @@ a null never erases what is there.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import AssistantsEventsError, EventDecodeError
@@ -403,23 +403,40 @@ class Accumulator:
         return _text_field(self._runs.get(run_id), "thread_id")
 
     def result(self) -> StreamResult:
-        """The typed result of everything folded so far."""
-        runs = [e.data for e in self._runs.values()]
-        run = runs[-1] if runs else None
-        messages = [b.snapshot() for b in self._messages.values()]
-        steps = [b.snapshot() for b in self._steps.values()]
-        usage = run.usage if run is not None else None
-        if usage is None:
-            counted = [s.usage for s in steps if s.usage is not None]
-            if counted:
-                usage = m.Usage(
-                    sum(u.prompt_tokens for u in counted),
-                    sum(u.completion_tokens for u in counted),
-                    sum(u.total_tokens for u in counted),
-                )
-        text = "\n\n".join(t for msg in messages if msg.role == "assistant" and (t := msg.text))
-        thread = self._thread.data if self._thread is not None else None
-        return StreamResult(run, messages, steps, usage, self.done, text, thread, runs)
+        """The typed result of everything folded so far, each field built when first read.
+
+        The state freezes it (`result.settle`) before it folds anything new.
+        """
+        return StreamResult.deferred(self._build, done=self.done)
+
+    @property
+    def _build(self) -> dict[str, Callable[[StreamResult], Any]]:
+        return {
+            "runs": lambda r: [e.data for e in self._runs.values()],
+            "run": lambda r: r.runs[-1] if r.runs else None,
+            "messages": lambda r: [b.snapshot() for b in self._messages.values()],
+            "run_steps": lambda r: [b.snapshot() for b in self._steps.values()],
+            "usage": _usage,
+            "text": lambda r: "\n\n".join(
+                t for msg in r.messages if msg.role == "assistant" and (t := msg.text)
+            ),
+            "thread": lambda r: self._thread.data if self._thread is not None else None,
+        }
+
+
+def _usage(result: StreamResult) -> m.Usage | None:
+    """The run's usage, or its steps' sum while the run has none."""
+    run = result.run
+    if run is not None and run.usage is not None:
+        return run.usage
+    counted = [s.usage for s in result.run_steps if s.usage is not None]
+    if not counted:
+        return None
+    return m.Usage(
+        sum(u.prompt_tokens for u in counted),
+        sum(u.completion_tokens for u in counted),
+        sum(u.total_tokens for u in counted),
+    )
 
 
 def _text_field(event: Event | None, key: str) -> str | None:
