@@ -159,9 +159,6 @@ class EventHandler:
     def _ae_routers_of_instance(self) -> list[Router]:
         return [*self._ae_class_routers(), *self.__dict__.get("_ae_own_routers", ())]
 
-    def _ae_stamp(self) -> tuple[int, ...]:
-        # Changes whenever a router is included anywhere this handler looks, or changes.
-        return tuple(r.version for r in self._ae_routers_of_instance())
 
     # -------------------------------------------------------------------- state
 
@@ -214,10 +211,13 @@ class EventHandler:
     # ----------------------------------------------------------------- dispatch
 
     def _ae_table(self) -> dict[str, tuple[Call, ...]]:
-        stamp = self._ae_stamp()
+        routers = self._ae_routers_of_instance()
+        # Changes whenever a router is included anywhere this handler looks, or changes.
+        stamp = tuple(r.version for r in routers)
         if self.__dict__.get("_ae_table_stamp") != stamp:
             self.__dict__["_ae_routes"] = {}
             self.__dict__["_ae_table_stamp"] = stamp
+            self.__dict__["_ae_table_routers"] = routers
         table: dict[str, tuple[Call, ...]] = self.__dict__["_ae_routes"]
         return table
 
@@ -241,7 +241,8 @@ class EventHandler:
             if len(cls._ae_method_calls) < _MAX_CACHED_NAMES:
                 cls._ae_method_calls[name] = methods
         calls = [Call(getattr(self, attr), is_async) for attr, is_async in methods]
-        for router in self._ae_routers_of_instance():
+        routers = self.__dict__.get("_ae_table_routers")
+        for router in self._ae_routers_of_instance() if routers is None else routers:
             calls.extend(router.calls_for(name, self))
         return tuple(calls)
 
