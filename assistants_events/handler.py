@@ -159,7 +159,6 @@ class EventHandler:
     def _ae_routers_of_instance(self) -> list[Router]:
         return [*self._ae_class_routers(), *self.__dict__.get("_ae_own_routers", ())]
 
-
     # -------------------------------------------------------------------- state
 
     @property

@@ -79,26 +79,19 @@ def _merge_list(items: list[Any], deltas: list[Any]) -> None:
             merge_delta(items[-1], delta)
 
 
-def _plain_text(parts: list[Any], part: Any) -> str | None:
-    """The common delta, a bare text value for an existing text part: that value, else None."""
-    if type(part) is not dict or len(part) != 3 or part.get("type") != "text":
-        return None
-    text = part.get("text")
-    if type(text) is not dict or len(text) != 1:
-        return None
-    value = text.get("value")
-    index = part.get("index")
-    if type(value) is not str or type(index) is not int or not 0 <= index < len(parts):
-        return None
+def _text_holder(parts: list[Any], index: int) -> bool:
+    """Whether `parts[index]` is a text part whose value pieces may wait in `pending`."""
+    if not 0 <= index < len(parts):
+        return False
     current = parts[index]
     if type(current) is not dict or current.get("index") != index:
-        return None  # parts are not laid out by index: let the general merge find it
+        return False  # parts are not laid out by index: let the general merge find it
     holder = current.get("text")
-    if type(holder) is not dict or current.get("type") != "text":
-        return None
-    if type(holder.get("value", "")) is not str:
-        return None
-    return value
+    return (
+        type(holder) is dict
+        and current.get("type") == "text"
+        and type(holder.get("value", "")) is str
+    )
 
 
 def _has_content(details: Any, key: str) -> bool:
@@ -132,12 +125,6 @@ class _Builder:
 
     def _holder(self, index: int) -> dict[str, Any]:
         raise NotImplementedError
-
-    def _add_piece(self, index: int, piece: str) -> None:
-        pieces = self.pending.get(index)
-        if pieces is None:
-            pieces = self.pending[index] = TextPieces()
-        pieces.append(piece)
 
     def _join_pending(self) -> None:
         key = self._KEY
@@ -207,17 +194,33 @@ class _MessageBuilder(_Builder):
         if content:
             if not isinstance(content, list):
                 raise EventDecodeError(names.MESSAGE_DELTA, "'delta.content' is not a list")
-            parts = self.parts.setdefault("content", [])
+            pending = self.pending
             for part in content:
-                value = _plain_text(parts, part)
-                if value is not None:
-                    self._add_piece(part["index"], value)
-                else:
-                    if self.pending:
-                        self._join_pending()
-                    _merge_list(parts, [part])
+                # The common delta, a bare text value for a text part: its piece waits.
+                # A part with pieces pending was checked when its first piece came (a
+                # general merge or a status joins them first), so it is not again.
+                if type(part) is dict and len(part) == 3 and part.get("type") == "text":
+                    text = part.get("text")
+                    index = part.get("index")
+                    if type(text) is dict and len(text) == 1 and type(index) is int:
+                        value = text.get("value")
+                        if type(value) is str:
+                            pieces = pending.get(index)
+                            if pieces is None and _text_holder(self._content(), index):
+                                pieces = pending[index] = TextPieces()
+                            if pieces is not None:
+                                pieces.append(value)
+                                continue
+                if pending:
+                    self._join_pending()
+                    pending = self.pending
+                _merge_list(self._content(), [part])
         if delta.get("role"):
             self.parts["role"] = delta["role"]
+
+    def _content(self) -> list[Any]:
+        content: list[Any] = self.parts.setdefault("content", [])
+        return content
 
     def json(self) -> dict[str, Any]:
         if self.pending:
@@ -258,10 +261,16 @@ class _StepBuilder(_Builder):
             merged = self.parts.get("step_details")
             if not isinstance(merged, dict):  # the status event sent something else
                 merged = self.parts["step_details"] = {}
-            arguments = _plain_arguments(merged, details)
-            if arguments is not None:
-                self._add_piece(details["tool_calls"][0]["index"], arguments)
-                return
+            found = _arguments_piece(details)
+            if found is not None:
+                # As for message text: a call with pieces pending was checked already.
+                index, piece = found
+                pieces = self.pending.get(index)
+                if pieces is None and _arguments_holder(merged, index):
+                    pieces = self.pending[index] = TextPieces()
+                if pieces is not None:
+                    pieces.append(piece)
+                    return
             if self.pending:
                 self._join_pending()
             merge_delta(merged, details)
@@ -279,8 +288,8 @@ class _StepBuilder(_Builder):
         return out
 
 
-def _plain_arguments(merged: dict[str, Any], details: dict[str, Any]) -> str | None:
-    """The common step delta, a piece of one known function call's arguments: that piece."""
+def _arguments_piece(details: dict[str, Any]) -> tuple[int, str] | None:
+    """The common step delta, a piece of one function call's arguments: (index, piece)."""
     if len(details) != 2 or details.get("type") != "tool_calls":
         return None
     calls = details.get("tool_calls")
@@ -294,18 +303,21 @@ def _plain_arguments(merged: dict[str, Any], details: dict[str, Any]) -> str | N
     if type(function) is not dict or len(function) != 1 or type(index) is not int:
         return None
     piece = function.get("arguments")
+    return (index, piece) if type(piece) is str else None
+
+
+def _arguments_holder(merged: dict[str, Any], index: int) -> bool:
+    """Whether call `index` of the merged details is a function whose pieces may wait."""
     known = merged.get("tool_calls")
-    if type(piece) is not str or type(known) is not list or not 0 <= index < len(known):
-        return None
+    if type(known) is not list or not 0 <= index < len(known):
+        return False
     current = known[index]
     if type(current) is not dict or current.get("index") != index:
-        return None  # calls are not laid out by index: let the general merge find it
+        return False  # calls are not laid out by index: let the general merge find it
     if current.get("type") != "function":
-        return None
+        return False
     holder = current.get("function")
-    if type(holder) is not dict or type(holder.get("arguments", "")) is not str:
-        return None
-    return piece
+    return type(holder) is dict and type(holder.get("arguments", "")) is str
 
 
 def _indexed(details: Any) -> Any:
