@@ -45,13 +45,25 @@ class _Field(Generic[T]):
             return self
         values = result._values
         try:
-            value: T = values[self.name]
+            value: Any = values[self.name]
         except KeyError:
             value = values[self.name] = result._thunks.pop(self.name)(result)
-        return value
+        if type(value) is _Failed:
+            raise value.error
+        built: T = value
+        return built
 
     def __set__(self, result: StreamResult, value: T) -> None:
         raise AttributeError(f"StreamResult is frozen: cannot set {self.name!r}")
+
+
+class _Failed:
+    """A field whose thunk raised while the result was frozen: raised when read."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
 class StreamResult:
@@ -137,9 +149,17 @@ class StreamResult:
         return result
 
     def freeze(self) -> None:
-        """Build every field not read yet (before the data behind it changes)."""
-        for name in list(self._thunks):
-            getattr(self, name)
+        """Build every field not read yet (before the data behind it changes).
+
+        A field that cannot be built raises its error when it is read, not here.
+        """
+        thunks, values = self._thunks, self._values
+        for name in list(thunks):
+            if name in thunks:  # not built meanwhile by another field's thunk
+                try:
+                    values[name] = thunks.pop(name)(self)
+                except Exception as exc:
+                    values[name] = _Failed(exc)
 
     def _fields(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in _DEFAULTS)

@@ -108,7 +108,8 @@ class _Builder:
     """
 
     __slots__ = (
-        "_cached", "_cached_version", "base", "cls", "event", "parts", "pending", "version",
+        "_cached", "_cached_version", "base", "borrowed", "cls", "event", "parts", "pending",
+        "version",
     )  # fmt: skip
 
     _KEY = ""  # the key of the text pending pieces belong to, in the holder `_holder` finds
@@ -118,6 +119,9 @@ class _Builder:
         self.event = event
         self.base: dict[str, Any] = {}
         self.parts: dict[str, Any] = {}
+        # `parts` still the status event's own JSON (a completed message's content, a
+        # step's details): copied only if a delta is to merge into it, or read.
+        self.borrowed = False
         self.pending: dict[int, TextPieces] = {}
         self.version = 0
         self._cached: Any = None
@@ -142,7 +146,11 @@ class _Builder:
                 "while the event is being handled, or keep the snapshot itself"
             )
         if self._cached_version != version:
-            self._cached = structure(self.json(), self.cls, event=self.event)
+            try:
+                data = self.json()
+            except RecursionError:
+                raise EventDecodeError(self.event, "the JSON is nested too deeply") from None
+            self._cached = structure(data, self.cls, event=self.event)
             self._cached_version = version
         return self._cached
 
@@ -157,6 +165,9 @@ class _Builder:
         self._cached = None
 
     def json(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _own(self) -> None:
         raise NotImplementedError
 
 
@@ -175,18 +186,24 @@ class _MessageBuilder(_Builder):
             # The server's full content (message.completed) replaces what deltas built:
             # the pending pieces go unjoined (joining would hold the text twice more).
             self.pending = {}
-            self.parts = {
-                "content": [
-                    dict(_copy_json(p), index=i) if isinstance(p, dict) else p
-                    for i, p in enumerate(payload["content"])
-                ]
-            }
+            self.parts = {"content": payload["content"]}
+            self.borrowed = True
         elif self.pending:
             self._join_pending()
         self._moved(name)
 
+    def _own(self) -> None:
+        self.borrowed = False
+        self.parts = dict(self.parts)
+        self.parts["content"] = [
+            dict(_copy_json(p), index=i) if isinstance(p, dict) else p
+            for i, p in enumerate(self.parts["content"])
+        ]
+
     def delta(self, payload: dict[str, Any]) -> None:
         self._moved(names.MESSAGE_DELTA)
+        if self.borrowed:
+            self._own()
         delta = payload.get("delta")
         if not isinstance(delta, dict):
             raise EventDecodeError(names.MESSAGE_DELTA, "'delta' is not an object")
@@ -223,6 +240,8 @@ class _MessageBuilder(_Builder):
         return content
 
     def json(self) -> dict[str, Any]:
+        if self.borrowed:
+            self._own()
         if self.pending:
             self._join_pending()
         out = dict(self.base)
@@ -248,11 +267,18 @@ class _StepBuilder(_Builder):
         if _has_content(details, "tool_calls") or not _has_content(
             self.parts.get("step_details"), "tool_calls"
         ):
-            self.parts = {"step_details": _indexed(details)} if details is not None else {}
+            self.parts = {"step_details": details} if details is not None else {}
+            self.borrowed = details is not None
         self._moved(name)
+
+    def _own(self) -> None:
+        self.borrowed = False
+        self.parts = {"step_details": _indexed(self.parts["step_details"])}
 
     def delta(self, payload: dict[str, Any]) -> None:
         self._moved(names.STEP_DELTA)
+        if self.borrowed:
+            self._own()
         delta = payload.get("delta")
         if not isinstance(delta, dict):
             raise EventDecodeError(names.STEP_DELTA, "'delta' is not an object")
@@ -276,6 +302,8 @@ class _StepBuilder(_Builder):
             merge_delta(merged, details)
 
     def json(self) -> dict[str, Any]:
+        if self.borrowed:
+            self._own()
         if self.pending:
             self._join_pending()
         out = dict(self.base)
