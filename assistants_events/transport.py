@@ -37,6 +37,7 @@ import anyio
 import attrs
 
 from . import errors as e
+from . import jsonlib
 from .usage import UsageTracker
 
 __all__ = [
@@ -621,6 +622,21 @@ class Transport:
         """
         response = await self._send(method, path, body, params, headers, idempotent=idempotent)
         raw = await self._read_body(response, method)
+        return _decode_json(raw, response, method)[1]
+
+    async def request_text(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        idempotent: bool = True,
+    ) -> tuple[str, Any]:
+        """`request`, also giving the answer's JSON text as it came (for an event's `raw`)."""
+        response = await self._send(method, path, body, params, headers, idempotent=idempotent)
+        raw = await self._read_body(response, method)
         return _decode_json(raw, response, method)
 
     async def _read_body(self, response: aiohttp.ClientResponse, method: str) -> bytes:
@@ -670,9 +686,15 @@ class Transport:
         return RunStream(response, self.idle_timeout, self.stream_recorder, self._describe)
 
 
-def _decode_json(raw: bytes, response: aiohttp.ClientResponse, method: str) -> Any:
+def _decode_json(raw: bytes, response: aiohttp.ClientResponse, method: str) -> tuple[str, Any]:
+    """The answer's text and its JSON, decoded as stream events are (`jsonlib`)."""
     try:
-        return json.loads(raw)
+        try:
+            text = raw.decode("utf-8")
+            return text, jsonlib.loads(text)
+        except ValueError:  # not UTF-8 (or a BOM): the standard library detects encodings
+            payload = json.loads(raw)
+            return json.dumps(payload, separators=(",", ":")), payload
     except ValueError:
         detail = f"the answer is not JSON: {raw[:120]!r}"
     except RecursionError:
