@@ -254,9 +254,12 @@ async def test_new_thread_answer_is_handed_on_as_a_one_line_thread_created_event
             raws.append(event.raw)
 
     recorded: list[bytes] = []
-    async with MockAssistantsServer() as server, ae.AssistantsClient(
-        api_key="k", base_url=server.url, stream_recorder=recorded.append
-    ) as client:
+    async with (
+        MockAssistantsServer() as server,
+        ae.AssistantsClient(
+            api_key="k", base_url=server.url, stream_recorder=recorded.append
+        ) as client,
+    ):
         answer = client._create_thread_text
 
         async def pretty(*args: object, **kwargs: object) -> tuple[str, object]:
@@ -280,9 +283,10 @@ async def test_new_thread_answer_without_an_id_is_a_decode_error_and_starts_no_r
     async def no_id(*args: object, **kwargs: object) -> tuple[str, object]:
         return '{"object": "thread"}', {"object": "thread"}
 
-    async with MockAssistantsServer() as server, ae.AssistantsClient(
-        api_key="k", base_url=server.url
-    ) as client:
+    async with (
+        MockAssistantsServer() as server,
+        ae.AssistantsClient(api_key="k", base_url=server.url) as client,
+    ):
         assistant = await client.create_assistant("gpt-4o")
         monkeypatch.setattr(client, "_create_thread_text", no_id)
         with pytest.raises(ae.EventDecodeError, match="/threads"):

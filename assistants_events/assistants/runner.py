@@ -47,7 +47,7 @@ import itertools
 import json
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
-from contextlib import aclosing
+from contextlib import aclosing, suppress
 from functools import partial
 from typing import Any
 
@@ -330,20 +330,23 @@ async def _start(
 async def _open(create: Callable[[], Awaitable[RunStream | str]], ctx: _Drive) -> RunStream | str:
     """Create the run in a task a cancellation cannot reach; wait for it even if cancelled.
 
-    anyio's shield stops anyio cancellation only; a plain `task.cancel()` would go
-    through it and lose the answer naming the run.  Cancelled meanwhile, the driver
-    records what was created (for its remote cancel) and re-raises.
+    The task is awaited through `asyncio.shield`: a cancellation of the driver (a
+    plain `task.cancel()` or an anyio scope) stops the wait, not the request.  Then
+    the driver waits for the answer naming the run, shielded from anyio scopes too
+    (they would cancel that wait over and over), records what was created (for its
+    remote cancel) and re-raises.
     """
     task = asyncio.ensure_future(create())
-    interrupted: BaseException | None = None
-    while not task.done():
-        try:
-            with anyio.CancelScope(shield=True):
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError as exc:
+        if task.cancelled():
+            raise
+        interrupted = exc
+    with anyio.CancelScope(shield=True):
+        while not task.done():
+            with suppress(asyncio.CancelledError):  # a plain task.cancel() gets through
                 await asyncio.wait((task,))
-        except asyncio.CancelledError as exc:
-            interrupted = interrupted or exc
-    if interrupted is None:
-        return task.result()
     if not task.cancelled() and task.exception() is None:
         opened = task.result()
         if isinstance(opened, RunStream):
