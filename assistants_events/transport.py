@@ -17,6 +17,8 @@ renewal and one retry at most, then `AuthenticationError`.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import email.utils
 import json
 import logging
@@ -24,6 +26,7 @@ import os
 import random
 import re
 import ssl
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from types import TracebackType
@@ -34,6 +37,7 @@ import anyio
 import attrs
 
 from . import errors as e
+from . import jsonlib
 from .usage import UsageTracker
 
 __all__ = [
@@ -62,6 +66,20 @@ _STATUS_ERRORS: Mapping[int, type[e.APIError]] = {
 MAX_BACKOFF_EXPONENT = 30  # 2**30 * any sane base is past backoff_max: no float overflow
 T = TypeVar("T")
 TransportT = TypeVar("TransportT", bound="Transport")
+
+
+# The bound of a request (up to its answer's headers, then its body): asyncio's own
+# timeout costs 40% of an anyio scope (aiohttp runs on asyncio only).  Both raise the
+# built-in `TimeoutError` and let an outer cancellation (an anyio scope, a
+# `task.cancel()`) through as a cancellation.
+if sys.version_info >= (3, 11):
+    _time_limit = asyncio.timeout
+else:  # pragma: no cover - Python 3.10
+
+    @contextlib.asynccontextmanager
+    async def _time_limit(delay: float | None) -> AsyncIterator[None]:
+        with anyio.fail_after(delay):
+            yield
 
 
 class _Secret:
@@ -253,15 +271,24 @@ class RunStream:
     async def _chunks(self) -> AsyncIterator[bytes]:
         content = self.response.content
         method, url = self.response.method, str(self.response.url)
+        idle = self.idle_timeout
+        call_later = asyncio.get_running_loop().call_later
         while True:
             failure: aiohttp.ClientError | None = None
             try:
-                # What already arrived is taken without a timeout scope (one per read
-                # costs more than the read); only waiting for more is bounded.
+                # What already arrived is taken as it is; only waiting for more is
+                # bounded, by an alarm that fails the read if no byte came meanwhile
+                # (a timer handle: no cancel scope, no cancellation of the task).
                 chunk = content.read_nowait()
                 if not chunk:
-                    with anyio.fail_after(self.idle_timeout):
+                    if idle is None:
                         chunk = await content.readany()
+                    else:
+                        alarm = call_later(idle, _silent, content, content.total_bytes)
+                        try:
+                            chunk = await content.readany()
+                        finally:
+                            alarm.cancel()
             except TimeoutError:
                 raise e.StreamTimeout(
                     f"the stream sent nothing for {self.idle_timeout}s "
@@ -292,6 +319,20 @@ class RunStream:
             method=method,
             url=url,
         )
+
+
+class _Silence(TimeoutError):
+    """What a stream's idle alarm fails its pending read with (`StreamTimeout` is raised)."""
+
+
+def _silent(content: aiohttp.StreamReader, seen: int) -> None:
+    """The idle alarm: fail the pending read if no byte arrived since it began waiting.
+
+    Bytes (or the body's end, or a failure) that arrived while the reader had not yet
+    resumed make the alarm stand down: they are handed out first.
+    """
+    if content.total_bytes == seen and not content.is_eof() and content.exception() is None:
+        content.set_exception(_Silence())
 
 
 def _buffered(content: aiohttp.StreamReader) -> bytes:
@@ -492,7 +533,7 @@ class Transport:
             if self.auth is not None:  # before the request's clock: nothing is sent yet
                 sent = {**(headers or {}), **await self._auth_headers(self.auth)}
             try:
-                with anyio.fail_after(self.timeout):  # up to the headers (and an error's body)
+                async with _time_limit(self.timeout):  # up to the headers (and an error's body)
                     response = await session.request(
                         method, url, data=data, params=query, headers=sent
                     )
@@ -582,6 +623,21 @@ class Transport:
         """
         response = await self._send(method, path, body, params, headers, idempotent=idempotent)
         raw = await self._read_body(response, method)
+        return _decode_json(raw, response, method)[1]
+
+    async def request_text(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        idempotent: bool = True,
+    ) -> tuple[str, Any]:
+        """`request`, also giving the answer's JSON text as it came (for an event's `raw`)."""
+        response = await self._send(method, path, body, params, headers, idempotent=idempotent)
+        raw = await self._read_body(response, method)
         return _decode_json(raw, response, method)
 
     async def _read_body(self, response: aiohttp.ClientResponse, method: str) -> bytes:
@@ -589,7 +645,7 @@ class Transport:
         url = str(response.url)
         failure: aiohttp.ClientError | None = None
         try:
-            with anyio.fail_after(self.timeout):
+            async with _time_limit(self.timeout):
                 return await response.read()
         except TimeoutError:
             raise e.APITimeoutError(
@@ -631,9 +687,15 @@ class Transport:
         return RunStream(response, self.idle_timeout, self.stream_recorder, self._describe)
 
 
-def _decode_json(raw: bytes, response: aiohttp.ClientResponse, method: str) -> Any:
+def _decode_json(raw: bytes, response: aiohttp.ClientResponse, method: str) -> tuple[str, Any]:
+    """The answer's text and its JSON, decoded as stream events are (`jsonlib`)."""
     try:
-        return json.loads(raw)
+        try:
+            text = raw.decode("utf-8")
+            return text, jsonlib.loads(text)
+        except ValueError:  # not UTF-8 (or a BOM): the standard library detects encodings
+            payload = json.loads(raw)
+            return json.dumps(payload, separators=(",", ":")), payload
     except ValueError:
         detail = f"the answer is not JSON: {raw[:120]!r}"
     except RecursionError:

@@ -6,6 +6,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator
 
+import anyio
 import pytest
 from aiohttp import web
 
@@ -233,6 +234,50 @@ async def test_silent_stream_raises_stream_timeout(server: MockAssistantsServer)
         with pytest.raises(ae.StreamTimeout, match=r"nothing for 0\.2s"):
             async with await client.stream_run(thread.id, assistant.id) as stream:
                 await ae.EventHandler().consume(stream)
+
+
+async def test_stream_slower_than_idle_timeout_overall_is_not_cut_while_bytes_keep_coming(
+    server: MockAssistantsServer,
+) -> None:
+    # idle_timeout bounds each silence, not the stream: 20 deltas 0.05 s apart take
+    # longer than the bound, and none of the gaps does.
+    words = " ".join(f"w{i}" for i in range(20))
+    async with client_for(server.url, idle_timeout=0.4) as client:
+        assistant = await client.create_assistant("gpt-4o")
+        thread = await client.create_thread(messages=[{"role": "user", "content": words}])
+        server.inject(Faults(delta_delay=0.05))
+        async with await client.stream_run(thread.id, assistant.id) as stream:
+            result = await ae.EventHandler().consume(stream)
+    assert result.text == f"Echo: {words}"
+
+
+async def test_read_cancelled_while_waiting_leaves_no_alarm_to_fail_later_requests(
+    server: MockAssistantsServer,
+) -> None:
+    started = anyio.Event()
+
+    class Watch(ae.EventHandler):
+        @ae.on("thread.run.created")
+        def created(self, event: ae.Event) -> None:
+            started.set()
+
+    async with client_for(server.url, idle_timeout=0.2) as client:
+        assistant = await client.create_assistant("gpt-4o")
+        thread = await client.create_thread(messages=[{"role": "user", "content": "a b"}])
+        server.inject(Faults(stall_after=2, stall_seconds=10))
+
+        async def read() -> None:
+            async with await client.stream_run(thread.id, assistant.id) as stream:
+                await Watch().consume(stream)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(read)
+            await started.wait()
+            await anyio.sleep(0.05)  # the read now waits on the silent stream
+            group.cancel_scope.cancel()
+        await anyio.sleep(0.3)  # past the idle bound of the abandoned read
+        fetched = await client.retrieve_assistant(assistant.id)
+    assert fetched.id == assistant.id
 
 
 async def test_api_key_never_shows(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Literal
@@ -235,3 +236,60 @@ async def test_logs_name_the_run_and_thread(
     records = [r for r in caplog.records if getattr(r, "run_id", None) == result.run.id]
     assert {r.thread_id for r in records} == {thread_id}  # type: ignore[attr-defined]
     assert {r.event for r in records} >= {"thread.run.requires_action", "thread.run.completed"}  # type: ignore[attr-defined]
+
+
+# ----------------------------------------------- a new thread's thread.created
+
+
+async def test_new_thread_answer_is_handed_on_as_a_one_line_thread_created_event(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The public API pretty-prints its answers; an event's raw data (and a recording's
+    # `data:` line) must still be one line.
+    raws: list[str] = []
+
+    class Bot(ae.EventHandler):
+        @ae.on("thread.created")
+        def created(self, event: ae.Event) -> None:
+            raws.append(event.raw)
+
+    recorded: list[bytes] = []
+    async with (
+        MockAssistantsServer() as server,
+        ae.AssistantsClient(
+            api_key="k", base_url=server.url, stream_recorder=recorded.append
+        ) as client,
+    ):
+        answer = client._create_thread_text
+
+        async def pretty(*args: object, **kwargs: object) -> tuple[str, object]:
+            _, payload = await answer(*args, **kwargs)  # type: ignore[arg-type]
+            return json.dumps(payload, indent=2), payload
+
+        monkeypatch.setattr(client, "_create_thread_text", pretty)
+        assistant = await client.create_assistant("gpt-4o")
+        result = await Bot().run(client, assistant_id=assistant.id,
+                                 messages=[{"role": "user", "content": "hi"}])  # fmt: skip
+    assert result.thread is not None and result.run is not None
+    assert result.run.thread_id == result.thread.id
+    (raw,) = raws
+    assert "\n" not in raw and json.loads(raw)["id"] == result.thread.id
+    assert recorded[0] == f"event: thread.created\ndata: {raw}\n\n".encode()
+
+
+async def test_new_thread_answer_without_an_id_is_a_decode_error_and_starts_no_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def no_id(*args: object, **kwargs: object) -> tuple[str, object]:
+        return '{"object": "thread"}', {"object": "thread"}
+
+    async with (
+        MockAssistantsServer() as server,
+        ae.AssistantsClient(api_key="k", base_url=server.url) as client,
+    ):
+        assistant = await client.create_assistant("gpt-4o")
+        monkeypatch.setattr(client, "_create_thread_text", no_id)
+        with pytest.raises(ae.EventDecodeError, match="/threads"):
+            await ae.EventHandler().run(client, assistant_id=assistant.id,
+                                        messages=[{"role": "user", "content": "hi"}])  # fmt: skip
+    assert server.store.runs == {}

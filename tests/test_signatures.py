@@ -34,6 +34,22 @@ class Recording(ae.AssistantsClient):
         self.bodies.append((path, body))
         return await super().request(method, path, body, params, headers, idempotent=idempotent)
 
+    async def request_text(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        idempotent: bool = True,
+    ) -> tuple[str, Any]:
+        # The run driver creates a new thread with it (its answer becomes thread.created).
+        self.bodies.append((path, body))
+        return await super().request_text(
+            method, path, body, params, headers, idempotent=idempotent
+        )
+
     async def stream(
         self,
         method: str,

@@ -110,3 +110,53 @@ async def test_deeply_nested_json_error_answer_is_still_its_typed_http_error() -
 def test_backoff_for_a_huge_attempt_number_is_capped_not_an_overflow() -> None:
     client = ae.AssistantsClient("key", "http://127.0.0.1:9/v1", max_retries=10**9)
     assert client._backoff(10**6, None) <= client.backoff_max * 1.25
+
+
+# ------------------------------------------------------- requests never answered
+
+
+async def test_request_never_answered_is_retried_then_an_api_timeout_error() -> None:
+    requests: list[bytes] = []
+
+    def silent(request: bytes) -> bytes:
+        requests.append(request)
+        return b""  # headers never come
+
+    async with (
+        raw_server(silent, hold=True) as url,
+        client_for(url, timeout=0.1, max_retries=1, backoff_base=0.001) as client,
+    ):
+        with anyio.fail_after(10), pytest.raises(ae.APITimeoutError, match="no answer within"):
+            await client.retrieve_run("thread_1", "run_1")
+    assert len(requests) == 2
+
+
+async def test_run_creation_never_answered_is_an_unknown_outcome_and_sent_once() -> None:
+    requests: list[bytes] = []
+
+    def silent(request: bytes) -> bytes:
+        requests.append(request)
+        return b""
+
+    async with (
+        raw_server(silent, hold=True) as url,
+        client_for(url, timeout=0.1, max_retries=3, backoff_base=0.001) as client,
+    ):
+        with anyio.fail_after(10), pytest.raises(ae.errors.RequestOutcomeUnknown):
+            await client.stream_run("thread_1", "asst_1")
+    assert len(requests) == 1
+
+
+async def test_cancelling_a_request_in_flight_is_a_cancellation_not_a_timeout() -> None:
+    async with (
+        raw_server(lambda _: b"", hold=True) as url,
+        client_for(url, timeout=5, max_retries=0) as client,
+    ):
+        with anyio.move_on_after(0.1) as scope:
+            await client.retrieve_run("thread_1", "run_1")
+        assert scope.cancelled_caught
+        task = asyncio.ensure_future(client.retrieve_run("thread_1", "run_1"))
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task

@@ -106,6 +106,28 @@ async def test_wait_for_timeout_while_creating_the_run_cancels_the_created_run(
         assert await settled(server, run_id) == "cancelled"
 
 
+async def test_anyio_scope_cancelled_while_creating_the_run_cancels_the_created_run(
+    server: MockAssistantsServer,
+) -> None:
+    async with SlowAnswers("key", server.url) as client:
+        thread_id, assistant_id = await new_thread(client)
+        with anyio.CancelScope() as scope:
+
+            async def cancel_once_sent() -> None:
+                await client.acted.wait()
+                scope.cancel()
+                await asyncio.sleep(0.1)  # the answer comes after the scope gave up
+                client.release.set()
+
+            helper = asyncio.create_task(cancel_once_sent())
+            await Lookup().run(client, thread_id=thread_id, assistant_id=assistant_id)
+        await helper
+        assert scope.cancelled_caught
+        (run_id,) = server.store.runs
+        assert server.cancelled == [run_id]
+        assert await settled(server, run_id) == "cancelled"
+
+
 # ----------------------------------------------------------------- lost answers
 
 

@@ -180,12 +180,24 @@ class AssistantsEndpoints(Transport):
         **extra: Any,
     ) -> m.Thread:
         """Create a thread, optionally with its first messages (`None` is not sent)."""
-        body = {
-            "messages": list(messages or ()),
-            **p.given(metadata=metadata, tool_resources=tool_resources),
-            **extra,
-        }
+        body = _thread_body(messages, metadata, tool_resources, extra)
         return await self._model(m.Thread, "POST", "/threads", body)
+
+    async def _create_thread_text(
+        self,
+        messages: Sequence[p.MessageParam] | None = None,
+        *,
+        metadata: p.Metadata | None = None,
+        tool_resources: p.ToolResources | None = None,
+        **extra: Any,
+    ) -> tuple[str, Any]:
+        """`create_thread`'s answer as JSON text and decoded JSON, not typed.
+
+        The run driver hands it on as the `thread.created` event a thread-and-run
+        stream starts with: the answer is that event's data already.
+        """
+        body = _thread_body(messages, metadata, tool_resources, extra)
+        return await self.request_text("POST", "/threads", body, None, self.protocol_headers)
 
     async def retrieve_thread(self, thread_id: str) -> m.Thread:
         """Fetch one thread."""
@@ -517,3 +529,16 @@ class AssistantsEndpoints(Transport):
             f"/threads/{thread_id}/runs/{run_id}/steps",
             {"limit": limit, "order": order, "after": after},
         )
+
+
+def _thread_body(
+    messages: Sequence[p.MessageParam] | None,
+    metadata: p.Metadata | None,
+    tool_resources: p.ToolResources | None,
+    extra: Mapping[str, Any],
+) -> dict[str, Any]:
+    return {
+        "messages": list(messages or ()),
+        **p.given(metadata=metadata, tool_resources=tool_resources),
+        **extra,
+    }

@@ -47,7 +47,7 @@ import itertools
 import json
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
-from contextlib import aclosing
+from contextlib import aclosing, suppress
 from functools import partial
 from typing import Any
 
@@ -74,7 +74,7 @@ from ..transport import RunStream
 from . import models as m
 from . import params as p
 from .client import AssistantsEndpoints as AssistantsClient
-from .convert import unstructure
+from .convert import structure, unstructure
 from .foundry import ToolApproval
 from .lifecycle import TERMINAL
 
@@ -250,33 +250,45 @@ async def _drive(
                 ctx.run_id = current.id
                 ctx.thread_id = current.thread_id or ctx.thread_id
                 thread_id = ctx.thread_id or ""
-                where = {"run_id": current.id, "thread_id": thread_id}
                 if current.status in TERMINAL["run"]:
-                    log.info("run %s on thread %s ended %s", current.id, thread_id, current.status,
-                             extra={**where, "event": f"thread.run.{current.status}"})  # fmt: skip
+                    if log.isEnabledFor(logging.INFO):
+                        log.info(
+                            "run %s on thread %s ended %s", current.id, thread_id, current.status,
+                            extra={"run_id": current.id, "thread_id": thread_id,
+                                   "event": f"thread.run.{current.status}"},
+                        )  # fmt: skip
                     if client.usage_tracker is not None:
                         client.usage_tracker.record(current)
                     return result
+                # Only the run is kept across the submit: a result nobody reads costs
+                # nothing (its typed fields are built when first read).
+                del result
                 if current.status != "requires_action":
                     raise IncompleteStream(current.id, current.status)
+                send: Callable[[], Awaitable[RunStream]]
                 if not isinstance(current.required_action, m.RequiredAction):
                     approvals = await _approvals(handler, current, thread_id)
+                    what = "approvals"
                     send = partial(
                         client.stream_submit_tool_approvals, thread_id, current.id, approvals
                     )
-                    result = await _submit(client, handler, ctx, current, "approvals", send)
-                    continue
-                calls = current.tool_calls
-                log.info(
-                    "run %s on thread %s requires %d tool call(s)",
-                    current.id, thread_id, len(calls),
-                    extra={**where, "event": "thread.run.requires_action"},
-                )  # fmt: skip
-                outputs = check_outputs(
-                    [c.id for c in calls], await handler.answer_tool_calls(current)
-                )
-                send = partial(client.stream_submit_tool_outputs, thread_id, current.id, outputs)
-                result = await _submit(client, handler, ctx, current, "outputs", send)
+                else:
+                    calls = current.tool_calls
+                    log.info(
+                        "run %s on thread %s requires %d tool call(s)",
+                        current.id, thread_id, len(calls),
+                        extra={"run_id": current.id, "thread_id": thread_id,
+                               "event": "thread.run.requires_action"},
+                    )  # fmt: skip
+                    outputs = check_outputs(
+                        [c.id for c in calls], await handler.answer_tool_calls(current)
+                    )
+                    what = "outputs"
+                    send = partial(
+                        client.stream_submit_tool_outputs, thread_id, current.id, outputs
+                    )
+                # Read at the loop's top (ruff takes the `del` above for the last use).
+                result = await _submit(client, handler, ctx, current, what, send)  # noqa: F841
             raise AssistantsEventsError(
                 f"the run asked for tools more than {max_rounds} times; raise max_rounds "
                 "if that is expected"
@@ -297,12 +309,18 @@ async def _start(
 ) -> StreamResult:
     if new_thread is not None:
         params = dict(new_thread)
-        thread = await client.create_thread(params.pop("messages", ()), **params)
-        ctx.thread_id = thread.id
-        data = json.dumps(unstructure(thread))
+        # The answer is the data of the `thread.created` event a thread-and-run stream
+        # starts with: handed on as it came, not typed and encoded again.
+        data, payload = await client._create_thread_text(params.pop("messages", ()), **params)
+        thread_id = payload.get("id") if isinstance(payload, dict) else None
+        if not isinstance(thread_id, str):  # the typed model says what is wrong with it
+            thread_id = structure(payload, m.Thread, event="/threads").id
+        ctx.thread_id = thread_id
+        if "\n" in data or "\r" in data:  # pretty-printed (the public API's): one SSE line
+            data = json.dumps(payload, separators=(",", ":"))
         if client.stream_recorder is not None:  # recordings start as a thread-and-run stream does
             client.stream_recorder(f"event: thread.created\ndata: {data}\n\n".encode())
-        await handler.dispatch(Event("thread.created", data))
+        await handler.dispatch(Event("thread.created", data, _json=payload))
     opened = await _open(lambda: _create_run(client, ctx, assistant_id, run_params), ctx)
     if isinstance(opened, RunStream):
         return await _consume(handler, opened, ctx)
@@ -312,20 +330,23 @@ async def _start(
 async def _open(create: Callable[[], Awaitable[RunStream | str]], ctx: _Drive) -> RunStream | str:
     """Create the run in a task a cancellation cannot reach; wait for it even if cancelled.
 
-    anyio's shield stops anyio cancellation only; a plain `task.cancel()` would go
-    through it and lose the answer naming the run.  Cancelled meanwhile, the driver
-    records what was created (for its remote cancel) and re-raises.
+    The task is awaited through `asyncio.shield`: a cancellation of the driver (a
+    plain `task.cancel()` or an anyio scope) stops the wait, not the request.  Then
+    the driver waits for the answer naming the run, shielded from anyio scopes too
+    (they would cancel that wait over and over), records what was created (for its
+    remote cancel) and re-raises.
     """
     task = asyncio.ensure_future(create())
-    interrupted: BaseException | None = None
-    while not task.done():
-        try:
-            with anyio.CancelScope(shield=True):
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError as exc:
+        if task.cancelled():
+            raise
+        interrupted = exc
+    with anyio.CancelScope(shield=True):
+        while not task.done():
+            with suppress(asyncio.CancelledError):  # a plain task.cancel() gets through
                 await asyncio.wait((task,))
-        except asyncio.CancelledError as exc:
-            interrupted = interrupted or exc
-    if interrupted is None:
-        return task.result()
     if not task.cancelled() and task.exception() is None:
         opened = task.result()
         if isinstance(opened, RunStream):

@@ -200,6 +200,9 @@ class _Drive:
             calls = _pending_calls(response)
             if response is None or not calls:
                 return result
+            # Only the response is kept across the next round: a result nobody reads
+            # costs nothing (its typed fields are built when first read).
+            del result
             if answered >= max_tool_rounds:
                 raise ToolRoundsExceeded(
                     f"response {response.id!r} still asks for {len(calls)} function call(s) "
@@ -259,9 +262,10 @@ class _Drive:
             self.learn_id()
             response = result.response
             if response is not None:
-                log.info("response %s ended %s", response.id, response.status,
-                         extra={"response_id": response.id,
-                                "event": f"response.{response.status}"})  # fmt: skip
+                if log.isEnabledFor(logging.INFO):
+                    log.info("response %s ended %s", response.id, response.status,
+                             extra={"response_id": response.id,
+                                    "event": f"response.{response.status}"})  # fmt: skip
                 if client.usage_tracker is not None:
                     client.usage_tracker.record_response(response)
             return result
