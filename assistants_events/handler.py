@@ -360,6 +360,13 @@ class EventHandler:
         `HandlerError` when a handler raised, and `SSEError`/`EventDecodeError` on
         malformed input.
         """
+        return await self._ae_consume(chunks)
+
+    async def _ae_consume(
+        self, chunks: Chunks, counted: Callable[[int], object] | None = None
+    ) -> StreamResult:
+        """`consume`; `counted(n)` after each chunk's `n` events were dispatched (the run
+        driver's count, for the message of a stream that breaks)."""
         decoder = SSEDecoder(self.max_event_size)
         if isinstance(chunks, (bytes, bytearray, memoryview)):
             chunks = [bytes(chunks)]
@@ -373,12 +380,20 @@ class EventHandler:
         try:
             if isinstance(chunks, AsyncIterable):
                 async for chunk in chunks:
-                    await feed(frame_events(decoder.feed_fields(chunk)), table)
+                    frames = decoder.feed_fields(chunk)
+                    await feed(frame_events(frames), table)
+                    if counted is not None:
+                        counted(len(frames))
             else:
                 for chunk in chunks:
-                    await feed(frame_events(decoder.feed_fields(chunk)), table)
-            await feed(frame_events(decoder.close_fields()), table)
-            await feed(frame_events(whole_last_frame(decoder.unterminated_fields())), table)
+                    frames = decoder.feed_fields(chunk)
+                    await feed(frame_events(frames), table)
+                    if counted is not None:
+                        counted(len(frames))
+            for frames in (decoder.close_fields(), whole_last_frame(decoder.unterminated_fields())):
+                await feed(frame_events(frames), table)
+                if counted is not None:
+                    counted(len(frames))
         except LifecycleError as exc:
             self._ae_error_first(exc)
             raise

@@ -46,8 +46,8 @@ import asyncio
 import itertools
 import json
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
-from contextlib import aclosing, suppress
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import suppress
 from functools import partial
 from typing import Any
 
@@ -64,8 +64,7 @@ from ..errors import (
     RequestOutcomeUnknown,
     RunNotStarted,
 )
-from ..events import Event, whole_last_frame
-from ..events import frame_events as frames_to_events
+from ..events import Event
 from ..handler import EventHandler, exclusive_drive
 from ..result import StreamResult
 from ..sse import SSEDecoder
@@ -434,28 +433,15 @@ def _call_ids(run: m.Run) -> frozenset[str]:
 
 
 async def _consume(handler: EventHandler, stream: RunStream, ctx: _Drive) -> StreamResult:
-    """`handler.consume(stream)`, counting the events so that a broken stream can say how many.
-
-    The frames are read exactly as `EventHandler.consume` reads them (same decoder,
-    same helpers), one body, and handed to `consume_events`.
-    """
+    """`handler.consume(stream)`, counting the events so that a broken stream can say how many."""
     ctx.stream = stream
     stream.events_read = 0
-    decoder = SSEDecoder(handler.max_event_size)
 
-    async def events() -> AsyncGenerator[Event, None]:
-        async for chunk in stream:
-            for event in frames_to_events(decoder.feed_fields(chunk)):
-                yield event
-                stream.events_read = (stream.events_read or 0) + 1
-        closing = decoder.close_fields()  # before `unterminated_fields`, which it sets
-        last = whole_last_frame(decoder.unterminated_fields())
-        for event in frames_to_events([*closing, *last]):
-            yield event
-            stream.events_read = (stream.events_read or 0) + 1
+    def counted(events: int) -> None:
+        stream.events_read = (stream.events_read or 0) + events
 
-    async with stream, aclosing(events()) as body:
-        return await handler.consume_events(body)
+    async with stream:
+        return await handler._ae_consume(stream, counted)
 
 
 def _events_read(ctx: _Drive) -> int:
