@@ -10,8 +10,7 @@ it runs on every delta) and finds two kinds of things:
 
 - *violations*, what cannot happen: a delta or `.done` for an item or part never
   added or already done, a `.done` whose full text differs from the deltas (told
-  from their lengths and hashes, `TextDigest`: the text itself is kept once, by
-  the accumulator), a
+  from their lengths and hashes, `TextDigest`: the accumulator keeps the text), a
   `sequence_number` repeating or going backwards, a gap in them (an event was
   lost), anything after the terminal response event, a stream cut before one
   (`IncompleteStream`).  Raised when strict, else reported to `on_violation`.
