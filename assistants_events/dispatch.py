@@ -119,13 +119,30 @@ def on(*patterns: str) -> Callable[[F], F]:
     return mark
 
 
+METHOD, PLAIN, WITH_HANDLER = 0, 1, 2
+"""How a `Call` is called: `fn(handler, event)`, `fn(event)`, `fn(event, handler)`."""
+
+
 @attrs.frozen
 class Call:
-    """A resolved callable for one event: how to call it, decided once."""
+    """A resolved callable for one event: how to call it, decided once.
+
+    It holds no handler: a dispatch table is shared by every instance of a handler
+    class, and a handler is never in a reference cycle with its own table.
+    """
 
     fn: Callable[..., Any]
     is_async: bool
-    with_handler: bool = False
+    style: int = PLAIN
+
+    def bound(self, handler: Any) -> Callable[..., Any]:
+        """The callable as one event's subscriber: takes just the event."""
+        if self.style == METHOD:
+            method: Callable[..., Any] = self.fn.__get__(handler)
+            return method
+        if self.style == WITH_HANDLER:
+            return _bind_handler(self.fn, handler)
+        return self.fn
 
 
 @attrs.frozen
@@ -235,18 +252,14 @@ class Router:
         for child in self._children:
             yield from child.walk()
 
-    def calls_for(self, name: str, handler: Any) -> list[Call]:
+    def calls_for(self, name: str) -> list[Call]:
         """The calls, in order, of this router tree for an event name."""
-        out = []
-        for router in self.walk():
-            for sub in router._subscriptions:
-                if any(matches(p, name) for p in sub.patterns):
-                    fn = sub.fn
-                    if sub.with_handler:
-                        out.append(Call(_bind_handler(fn, handler), sub.is_async))
-                    else:
-                        out.append(Call(fn, sub.is_async))
-        return out
+        return [
+            Call(sub.fn, sub.is_async, WITH_HANDLER if sub.with_handler else PLAIN)
+            for router in self.walk()
+            for sub in router._subscriptions
+            if any(matches(p, name) for p in sub.patterns)
+        ]
 
     def all_tools(self) -> dict[str, Any]:
         """Every tool of this router tree, by name."""

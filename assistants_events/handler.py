@@ -15,13 +15,24 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import logging
+import types
 import weakref
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from .dispatch import MARK, Call, Router, is_async_callable, matches, warn_if_unknown
+from .dispatch import (
+    MARK,
+    METHOD,
+    PLAIN,
+    Call,
+    Router,
+    is_async_callable,
+    matches,
+    warn_if_unknown,
+)
 from .errors import (
     ConfigurationError,
     ErrorObject,
@@ -56,6 +67,38 @@ Chunks = AsyncIterable[bytes] | Iterable[bytes] | bytes
 
 _weak = weakref.ref
 _MAX_CACHED_NAMES = 512  # a server inventing names cannot grow a table past this
+
+
+def _method_call(cls: type, attr: str) -> Call:
+    """The call of a subscribed method, unbound: the table is shared by instances."""
+    static = inspect.getattr_static(cls, attr)
+    fn = getattr(cls, attr)
+    if isinstance(static, types.FunctionType):
+        return Call(static, is_async_callable(fn), METHOD)
+    if isinstance(static, (staticmethod, classmethod)) or not hasattr(static, "__get__"):
+        return Call(fn, is_async_callable(fn), PLAIN)  # nothing to bind per instance
+    # Any other descriptor binds as a method does.
+    return Call(functools.partial(_bind_and_call, static), is_async_callable(fn), METHOD)
+
+
+def _weak_method(method: Callable[[Any], object]) -> Callable[[Any], object]:
+    """A bound `method`, called only while its handler lives (anything else as it is)."""
+    if not isinstance(method, types.MethodType):
+        return method  # a function set on the instance: the user's to hold
+    ref = weakref.WeakMethod(method)
+
+    def call(arg: Any) -> None:
+        bound = ref()
+        if bound is not None:
+            bound(arg)
+
+    return call
+
+
+def _bind_and_call(descriptor: Any, handler: Any, event: Any) -> Any:
+    return descriptor.__get__(handler, type(handler))(event)
+
+
 R = TypeVar("R")
 
 
@@ -121,7 +164,7 @@ class EventHandler:
     _ae_marks: ClassVar[dict[str, tuple[str, ...]]] = {}
     _ae_routers: ClassVar[list[Router]] = []
     _ae_tools: ClassVar[dict[str, Any]] = {}
-    _ae_method_calls: ClassVar[dict[str, tuple[tuple[str, bool], ...]]] = {}
+    _ae_table_cache: ClassVar[tuple[tuple[int, ...], dict[str, tuple[Call, ...]]] | None] = None
 
     include_router: ClassVar[_ClassOrInstance[Router]] = _ClassOrInstance(_include_router)
 
@@ -145,7 +188,7 @@ class EventHandler:
         cls._ae_marks = marks
         cls._ae_tools = tools
         cls._ae_routers = []
-        cls._ae_method_calls = {}
+        cls._ae_table_cache = None
 
     # ------------------------------------------------------------------ routers
 
@@ -158,10 +201,6 @@ class EventHandler:
 
     def _ae_routers_of_instance(self) -> list[Router]:
         return [*self._ae_class_routers(), *self.__dict__.get("_ae_own_routers", ())]
-
-    def _ae_stamp(self) -> tuple[int, ...]:
-        # Changes whenever a router is included anywhere this handler looks, or changes.
-        return tuple(r.version for r in self._ae_routers_of_instance())
 
     # -------------------------------------------------------------------- state
 
@@ -207,19 +246,33 @@ class EventHandler:
             protocol = protocol_named(self.protocol) if self.protocol else protocol_for(name)
             if protocol is None:
                 return None
-            state = protocol.new_state(Policy(self.strict, self.on_violation, self.on_quirk))
+            # The state reaches the handler's hooks weakly: no cycle keeps a finished
+            # handler (and all it accumulated) alive until the garbage collector runs.
+            hooks = _weak_method(self.on_violation), _weak_method(self.on_quirk)
+            state = protocol.new_state(Policy(self.strict, *hooks))
             self.__dict__["_ae_stream"] = state
         return state
 
     # ----------------------------------------------------------------- dispatch
 
     def _ae_table(self) -> dict[str, tuple[Call, ...]]:
-        stamp = self._ae_stamp()
-        if self.__dict__.get("_ae_table_stamp") != stamp:
-            self.__dict__["_ae_routes"] = {}
-            self.__dict__["_ae_table_stamp"] = stamp
-        table: dict[str, tuple[Call, ...]] = self.__dict__["_ae_routes"]
-        return table
+        """The dispatch table: the class's, shared by its instances, unless this
+        instance includes routers of its own.  Its calls hold no handler."""
+        routers = self._ae_routers_of_instance()
+        # Changes whenever a router is included anywhere this handler looks, or changes.
+        stamp = tuple(r.version for r in routers)
+        own = "_ae_own_routers" in self.__dict__
+        home: Any = self.__dict__ if own else vars(type(self))
+        cached: tuple[tuple[int, ...], dict[str, tuple[Call, ...]]] | None = home.get(
+            "_ae_table_cache"
+        )
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, {})
+            if own:
+                self.__dict__["_ae_table_cache"] = cached
+            else:
+                type(self)._ae_table_cache = cached
+        return cached[1]
 
     def _ae_calls(self, name: str, table: dict[str, tuple[Call, ...]]) -> tuple[Call, ...]:
         calls = table.get(name)
@@ -231,23 +284,18 @@ class EventHandler:
 
     def _ae_resolve(self, name: str) -> tuple[Call, ...]:
         cls = type(self)
-        methods = cls._ae_method_calls.get(name)
-        if methods is None:
-            methods = tuple(
-                (attr, is_async_callable(getattr(cls, attr)))
-                for attr, patterns in cls._ae_marks.items()
-                if any(matches(p, name) for p in patterns)
-            )
-            if len(cls._ae_method_calls) < _MAX_CACHED_NAMES:
-                cls._ae_method_calls[name] = methods
-        calls = [Call(getattr(self, attr), is_async) for attr, is_async in methods]
+        calls = [
+            _method_call(cls, attr)
+            for attr, patterns in cls._ae_marks.items()
+            if any(matches(p, name) for p in patterns)
+        ]
         for router in self._ae_routers_of_instance():
-            calls.extend(router.calls_for(name, self))
+            calls.extend(router.calls_for(name))
         return tuple(calls)
 
     def subscribers(self, name: str) -> list[Callable[..., Any]]:
         """The callables an event of this name reaches, in call order."""
-        return [call.fn for call in self._ae_calls(name, self._ae_table())]
+        return [call.bound(self) for call in self._ae_calls(name, self._ae_table())]
 
     async def _ae_feed(self, events: Iterable[Event], table: dict[str, tuple[Call, ...]]) -> None:
         """Check, fold and dispatch a batch of events: the one path every input takes."""
@@ -272,13 +320,18 @@ class EventHandler:
                     calls = self._ae_calls(name, table)
                 for call in calls:
                     try:
-                        if call.is_async:
-                            await call.fn(event)
-                        elif (result := call.fn(event)) is not None and isawaitable(result):
-                            # An async handler behind a plain decorator: still awaited.
+                        style = call.style
+                        if style == METHOD:
+                            result = call.fn(self, event)
+                        elif style == PLAIN:
+                            result = call.fn(event)
+                        else:
+                            result = call.fn(event, self)
+                        # An async handler behind a plain decorator is still awaited.
+                        if call.is_async or (result is not None and isawaitable(result)):
                             await result
                     except Exception as exc:
-                        raise HandlerError(name, call.fn, exc) from exc
+                        raise HandlerError(name, call.bound(self), exc) from exc
                 if name == "error":
                     # Dispatched, and the rest of the body still read (a `response.failed`
                     # may follow); raised when the body ends.

@@ -88,7 +88,7 @@ async def test_negative_tool_call_index_is_a_decode_error() -> None:
         await Lenient().consume(body.encode())
 
 
-async def test_deeply_nested_step_data_is_a_decode_error() -> None:
+async def test_deeply_nested_step_data_is_a_decode_error_when_its_snapshot_is_read() -> None:
     nested = '{"a":' * 600 + "1" + "}" * 600
     call = f'{{"index": 0, "id": "c", "type": "function", "extra": {nested}}}'
     completed = (
@@ -96,5 +96,6 @@ async def test_deeply_nested_step_data_is_a_decode_error() -> None:
         f'"step_details": {{"type": "tool_calls", "tool_calls": [{call}]}}}}'
     )
     body = sse("thread.run.step.created", STEP) + sse("thread.run.step.completed", completed)
+    result = await Lenient().consume(body.encode())
     with pytest.raises(ae.EventDecodeError, match="nested too deeply"):
-        await Lenient().consume(body.encode())
+        result.run_steps  # noqa: B018 - reading builds it

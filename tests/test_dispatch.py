@@ -247,4 +247,65 @@ async def test_unknown_names_cannot_grow_the_dispatch_table_without_bound() -> N
     bot = Bot()
     body = b"".join(sse(f"brand.new.{i}", "{}") for i in range(2000))
     await bot.consume(body)
-    assert len(seen) == 2000 and len(bot.__dict__["_ae_routes"]) <= 512
+    assert len(seen) == 2000 and len(bot._ae_table()) <= 512
+
+
+async def test_instances_of_one_handler_class_share_one_dispatch_table() -> None:
+    class Bot(ae.EventHandler):
+        @ae.on("thread.created")
+        def created(self, event: ae.Event) -> None:
+            pass
+
+    first, second = Bot(), Bot()
+    await first.consume(sse("thread.created", '{"id": "thread_1", "object": "thread"}'))
+    assert first._ae_table() is second._ae_table()
+    assert "thread.created" in second._ae_table()
+
+
+async def test_a_consumed_handler_is_freed_without_the_garbage_collector() -> None:
+    import gc
+    import weakref
+
+    from tests.conftest import fixture_bytes
+
+    class Bot(ae.EventHandler):
+        @ae.on("*")
+        def every(self, event: ae.Event) -> None:
+            pass
+
+    gc.collect()
+    gc.disable()
+    try:
+        bot = Bot()
+        await bot.consume(fixture_bytes("text_run.sse"))
+        freed = weakref.ref(bot)
+        del bot
+        assert freed() is None  # no reference cycle through its table or its hooks
+    finally:
+        gc.enable()
+
+
+async def test_static_methods_can_subscribe() -> None:
+    seen: list[str] = []
+
+    class Bot(ae.EventHandler):
+        @ae.on("thread.created")
+        @staticmethod
+        def plain(event: ae.Event) -> None:
+            seen.append("static")
+
+    await Bot().consume(sse("thread.created", '{"id": "thread_1", "object": "thread"}'))
+    assert seen == ["static"]
+
+
+async def test_a_violation_still_reaches_the_handler_hook() -> None:
+    violations: list[ae.Violation] = []
+
+    class Lenient(ae.EventHandler):
+        strict = False
+
+        def on_violation(self, violation: ae.Violation) -> None:
+            violations.append(violation)
+
+    await Lenient().consume(sse("thread.message.delta", '{"id": "msg_1", "delta": {}}'))
+    assert len(violations) == 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 from assistants_events import jsonlib
 
 BACKENDS: dict[str, Callable[[], Any]] = {
+    "json": jsonlib._json_backend,
     "msgspec": jsonlib._msgspec_backend,
     "orjson": jsonlib._orjson_backend,
 }
@@ -72,3 +75,29 @@ def test_a_large_document_decodes_like_the_standard_library(name: str) -> None:
 def test_invalid_json_is_a_value_error(name: str) -> None:
     with pytest.raises(ValueError):
         LOADERS[name]("{nope")
+
+
+@pytest.mark.parametrize(
+    "text", [" {}", "{} ", "\n[1]\n", '\t"x"', "{}}", "[1] [2]", "", " ", "nul", '{"a": }']
+)
+def test_the_json_scanner_path_answers_like_json_loads(text: str) -> None:
+    loads = LOADERS["json.loads"]
+    try:
+        expected: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        with pytest.raises(json.JSONDecodeError) as raised:
+            loads(text)
+        assert str(raised.value) == str(exc)
+    else:
+        assert loads(text) == expected
+
+
+def test_a_default_install_decodes_with_the_json_scanner() -> None:
+    hide_extras = "import sys; sys.modules['msgspec'] = sys.modules['orjson'] = None; "
+    show = (
+        "from assistants_events import jsonlib; print(jsonlib.BACKEND, jsonlib.loads.__qualname__)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", hide_extras + show], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["json", "_json_backend.<locals>.loads"]

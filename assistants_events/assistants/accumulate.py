@@ -10,7 +10,7 @@ a null never erases what is there.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import AssistantsEventsError, EventDecodeError
@@ -79,26 +79,19 @@ def _merge_list(items: list[Any], deltas: list[Any]) -> None:
             merge_delta(items[-1], delta)
 
 
-def _plain_text(parts: list[Any], part: Any) -> str | None:
-    """The common delta, a bare text value for an existing text part: that value, else None."""
-    if type(part) is not dict or len(part) != 3 or part.get("type") != "text":
-        return None
-    text = part.get("text")
-    if type(text) is not dict or len(text) != 1:
-        return None
-    value = text.get("value")
-    index = part.get("index")
-    if type(value) is not str or type(index) is not int or not 0 <= index < len(parts):
-        return None
+def _text_holder(parts: list[Any], index: int) -> bool:
+    """Whether `parts[index]` is a text part whose value pieces may wait in `pending`."""
+    if not 0 <= index < len(parts):
+        return False
     current = parts[index]
     if type(current) is not dict or current.get("index") != index:
-        return None  # parts are not laid out by index: let the general merge find it
+        return False  # parts are not laid out by index: let the general merge find it
     holder = current.get("text")
-    if type(holder) is not dict or current.get("type") != "text":
-        return None
-    if type(holder.get("value", "")) is not str:
-        return None
-    return value
+    return (
+        type(holder) is dict
+        and current.get("type") == "text"
+        and type(holder.get("value", "")) is str
+    )
 
 
 def _has_content(details: Any, key: str) -> bool:
@@ -115,7 +108,8 @@ class _Builder:
     """
 
     __slots__ = (
-        "_cached", "_cached_version", "base", "cls", "event", "parts", "pending", "version",
+        "_cached", "_cached_version", "base", "borrowed", "cls", "event", "parts", "pending",
+        "version",
     )  # fmt: skip
 
     _KEY = ""  # the key of the text pending pieces belong to, in the holder `_holder` finds
@@ -125,6 +119,9 @@ class _Builder:
         self.event = event
         self.base: dict[str, Any] = {}
         self.parts: dict[str, Any] = {}
+        # `parts` still the status event's own JSON (a completed message's content, a
+        # step's details): copied only if a delta is to merge into it, or read.
+        self.borrowed = False
         self.pending: dict[int, TextPieces] = {}
         self.version = 0
         self._cached: Any = None
@@ -132,12 +129,6 @@ class _Builder:
 
     def _holder(self, index: int) -> dict[str, Any]:
         raise NotImplementedError
-
-    def _add_piece(self, index: int, piece: str) -> None:
-        pieces = self.pending.get(index)
-        if pieces is None:
-            pieces = self.pending[index] = TextPieces()
-        pieces.append(piece)
 
     def _join_pending(self) -> None:
         key = self._KEY
@@ -155,7 +146,11 @@ class _Builder:
                 "while the event is being handled, or keep the snapshot itself"
             )
         if self._cached_version != version:
-            self._cached = structure(self.json(), self.cls, event=self.event)
+            try:
+                data = self.json()
+            except RecursionError:
+                raise EventDecodeError(self.event, "the JSON is nested too deeply") from None
+            self._cached = structure(data, self.cls, event=self.event)
             self._cached_version = version
         return self._cached
 
@@ -170,6 +165,9 @@ class _Builder:
         self._cached = None
 
     def json(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _own(self) -> None:
         raise NotImplementedError
 
 
@@ -188,18 +186,24 @@ class _MessageBuilder(_Builder):
             # The server's full content (message.completed) replaces what deltas built:
             # the pending pieces go unjoined (joining would hold the text twice more).
             self.pending = {}
-            self.parts = {
-                "content": [
-                    dict(_copy_json(p), index=i) if isinstance(p, dict) else p
-                    for i, p in enumerate(payload["content"])
-                ]
-            }
+            self.parts = {"content": payload["content"]}
+            self.borrowed = True
         elif self.pending:
             self._join_pending()
         self._moved(name)
 
+    def _own(self) -> None:
+        self.borrowed = False
+        self.parts = dict(self.parts)
+        self.parts["content"] = [
+            dict(_copy_json(p), index=i) if isinstance(p, dict) else p
+            for i, p in enumerate(self.parts["content"])
+        ]
+
     def delta(self, payload: dict[str, Any]) -> None:
         self._moved(names.MESSAGE_DELTA)
+        if self.borrowed:
+            self._own()
         delta = payload.get("delta")
         if not isinstance(delta, dict):
             raise EventDecodeError(names.MESSAGE_DELTA, "'delta' is not an object")
@@ -207,19 +211,37 @@ class _MessageBuilder(_Builder):
         if content:
             if not isinstance(content, list):
                 raise EventDecodeError(names.MESSAGE_DELTA, "'delta.content' is not a list")
-            parts = self.parts.setdefault("content", [])
+            pending = self.pending
             for part in content:
-                value = _plain_text(parts, part)
-                if value is not None:
-                    self._add_piece(part["index"], value)
-                else:
-                    if self.pending:
-                        self._join_pending()
-                    _merge_list(parts, [part])
+                # The common delta, a bare text value for a text part: its piece waits.
+                # A part with pieces pending was checked when its first piece came (a
+                # general merge or a status joins them first), so it is not again.
+                if type(part) is dict and len(part) == 3 and part.get("type") == "text":
+                    text = part.get("text")
+                    index = part.get("index")
+                    if type(text) is dict and len(text) == 1 and type(index) is int:
+                        value = text.get("value")
+                        if type(value) is str:
+                            pieces = pending.get(index)
+                            if pieces is None and _text_holder(self._content(), index):
+                                pieces = pending[index] = TextPieces()
+                            if pieces is not None:
+                                pieces.append(value)
+                                continue
+                if pending:
+                    self._join_pending()
+                    pending = self.pending
+                _merge_list(self._content(), [part])
         if delta.get("role"):
             self.parts["role"] = delta["role"]
 
+    def _content(self) -> list[Any]:
+        content: list[Any] = self.parts.setdefault("content", [])
+        return content
+
     def json(self) -> dict[str, Any]:
+        if self.borrowed:
+            self._own()
         if self.pending:
             self._join_pending()
         out = dict(self.base)
@@ -245,11 +267,18 @@ class _StepBuilder(_Builder):
         if _has_content(details, "tool_calls") or not _has_content(
             self.parts.get("step_details"), "tool_calls"
         ):
-            self.parts = {"step_details": _indexed(details)} if details is not None else {}
+            self.parts = {"step_details": details} if details is not None else {}
+            self.borrowed = details is not None
         self._moved(name)
+
+    def _own(self) -> None:
+        self.borrowed = False
+        self.parts = {"step_details": _indexed(self.parts["step_details"])}
 
     def delta(self, payload: dict[str, Any]) -> None:
         self._moved(names.STEP_DELTA)
+        if self.borrowed:
+            self._own()
         delta = payload.get("delta")
         if not isinstance(delta, dict):
             raise EventDecodeError(names.STEP_DELTA, "'delta' is not an object")
@@ -258,15 +287,23 @@ class _StepBuilder(_Builder):
             merged = self.parts.get("step_details")
             if not isinstance(merged, dict):  # the status event sent something else
                 merged = self.parts["step_details"] = {}
-            arguments = _plain_arguments(merged, details)
-            if arguments is not None:
-                self._add_piece(details["tool_calls"][0]["index"], arguments)
-                return
+            found = _arguments_piece(details)
+            if found is not None:
+                # As for message text: a call with pieces pending was checked already.
+                index, piece = found
+                pieces = self.pending.get(index)
+                if pieces is None and _arguments_holder(merged, index):
+                    pieces = self.pending[index] = TextPieces()
+                if pieces is not None:
+                    pieces.append(piece)
+                    return
             if self.pending:
                 self._join_pending()
             merge_delta(merged, details)
 
     def json(self) -> dict[str, Any]:
+        if self.borrowed:
+            self._own()
         if self.pending:
             self._join_pending()
         out = dict(self.base)
@@ -279,8 +316,8 @@ class _StepBuilder(_Builder):
         return out
 
 
-def _plain_arguments(merged: dict[str, Any], details: dict[str, Any]) -> str | None:
-    """The common step delta, a piece of one known function call's arguments: that piece."""
+def _arguments_piece(details: dict[str, Any]) -> tuple[int, str] | None:
+    """The common step delta, a piece of one function call's arguments: (index, piece)."""
     if len(details) != 2 or details.get("type") != "tool_calls":
         return None
     calls = details.get("tool_calls")
@@ -294,18 +331,21 @@ def _plain_arguments(merged: dict[str, Any], details: dict[str, Any]) -> str | N
     if type(function) is not dict or len(function) != 1 or type(index) is not int:
         return None
     piece = function.get("arguments")
+    return (index, piece) if type(piece) is str else None
+
+
+def _arguments_holder(merged: dict[str, Any], index: int) -> bool:
+    """Whether call `index` of the merged details is a function whose pieces may wait."""
     known = merged.get("tool_calls")
-    if type(piece) is not str or type(known) is not list or not 0 <= index < len(known):
-        return None
+    if type(known) is not list or not 0 <= index < len(known):
+        return False
     current = known[index]
     if type(current) is not dict or current.get("index") != index:
-        return None  # calls are not laid out by index: let the general merge find it
+        return False  # calls are not laid out by index: let the general merge find it
     if current.get("type") != "function":
-        return None
+        return False
     holder = current.get("function")
-    if type(holder) is not dict or type(holder.get("arguments", "")) is not str:
-        return None
-    return piece
+    return type(holder) is dict and type(holder.get("arguments", "")) is str
 
 
 def _indexed(details: Any) -> Any:
@@ -403,23 +443,40 @@ class Accumulator:
         return _text_field(self._runs.get(run_id), "thread_id")
 
     def result(self) -> StreamResult:
-        """The typed result of everything folded so far."""
-        runs = [e.data for e in self._runs.values()]
-        run = runs[-1] if runs else None
-        messages = [b.snapshot() for b in self._messages.values()]
-        steps = [b.snapshot() for b in self._steps.values()]
-        usage = run.usage if run is not None else None
-        if usage is None:
-            counted = [s.usage for s in steps if s.usage is not None]
-            if counted:
-                usage = m.Usage(
-                    sum(u.prompt_tokens for u in counted),
-                    sum(u.completion_tokens for u in counted),
-                    sum(u.total_tokens for u in counted),
-                )
-        text = "\n\n".join(t for msg in messages if msg.role == "assistant" and (t := msg.text))
-        thread = self._thread.data if self._thread is not None else None
-        return StreamResult(run, messages, steps, usage, self.done, text, thread, runs)
+        """The typed result of everything folded so far, each field built when first read.
+
+        The state freezes it (`result.settle`) before it folds anything new.
+        """
+        return StreamResult.deferred(self._build, done=self.done)
+
+    @property
+    def _build(self) -> dict[str, Callable[[StreamResult], Any]]:
+        return {
+            "runs": lambda r: [e.data for e in self._runs.values()],
+            "run": lambda r: r.runs[-1] if r.runs else None,
+            "messages": lambda r: [b.snapshot() for b in self._messages.values()],
+            "run_steps": lambda r: [b.snapshot() for b in self._steps.values()],
+            "usage": _usage,
+            "text": lambda r: "\n\n".join(
+                t for msg in r.messages if msg.role == "assistant" and (t := msg.text)
+            ),
+            "thread": lambda r: self._thread.data if self._thread is not None else None,
+        }
+
+
+def _usage(result: StreamResult) -> m.Usage | None:
+    """The run's usage, or its steps' sum while the run has none."""
+    run = result.run
+    if run is not None and run.usage is not None:
+        return run.usage
+    counted = [s.usage for s in result.run_steps if s.usage is not None]
+    if not counted:
+        return None
+    return m.Usage(
+        sum(u.prompt_tokens for u in counted),
+        sum(u.completion_tokens for u in counted),
+        sum(u.total_tokens for u in counted),
+    )
 
 
 def _text_field(event: Event | None, key: str) -> str | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import weakref
+
 from ..events import Event
 from ..lifecycle import Policy
-from ..result import StreamResult
+from ..result import StreamResult, settle
 from .accumulate import Accumulator
 from .lifecycle import ResponsesLifecycle
 
@@ -19,12 +21,13 @@ class ResponsesState:
     continue at N + 1, and the items the dropped stream added carry on.
     """
 
-    __slots__ = ("_resume", "acc", "lifecycle")
+    __slots__ = ("_handed", "_resume", "acc", "lifecycle")
 
     def __init__(self, policy: Policy) -> None:
         self.lifecycle = ResponsesLifecycle(policy=policy)
         self.acc = Accumulator()
         self._resume: int | None = None
+        self._handed: weakref.ref[StreamResult] | None = None
 
     def resume_after(self, sequence_number: int) -> None:
         """The next body resumes this response's stream after `sequence_number`."""
@@ -37,6 +40,8 @@ class ResponsesState:
 
     def ingest(self, event: Event) -> None:
         """Check one event and fold it; item events get the item's snapshot attached."""
+        if self._handed is not None:
+            self._settle()
         name = event.name
         payload = event.json
         self.lifecycle.observe(name, payload)
@@ -46,6 +51,7 @@ class ResponsesState:
 
     def begin(self) -> None:
         """A new body starts: the next round of a tool loop, or a resumed stream."""
+        self._settle()
         self.lifecycle.begin(self._resume)
         self.acc.begin(resumed=self._resume is not None)
         self._resume = None
@@ -55,12 +61,26 @@ class ResponsesState:
         self.lifecycle.end()
 
     def result(self) -> StreamResult:
-        """The typed result: the last response, every response, text, summed usage, done."""
+        """The typed result: the last response, every response, text, summed usage, done.
+
+        Each typed field is built when first read (frozen before the state moves on).
+        """
+        self._settle()
         acc = self.acc
-        return StreamResult(
-            usage=acc.usage,
+        result = StreamResult.deferred(
+            {
+                "responses": lambda r: acc.responses,
+                "response": lambda r: acc.response,
+                "usage": lambda r: acc.usage,
+                "text": lambda r: acc.text,
+            },
             done=self.lifecycle.done,
-            text=acc.text,
-            response=acc.response,
-            responses=acc.responses,
         )
+        self._handed = weakref.ref(result)
+        return result
+
+    def _settle(self) -> None:
+        # The result handed out last reads the accumulator lazily: still held, it
+        # is built now, before the accumulator moves on.
+        settle(self._handed)
+        self._handed = None
