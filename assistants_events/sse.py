@@ -126,10 +126,16 @@ class SSEDecoder:
             if self._tail_size > self._limit:
                 raise EventTooLarge(self._limit, self._bytes_seen)
             return []
+        leading = None
         if tail:
+            spanned = len(tail) > 1  # a long event, that took more than two chunks
             tail.append(text)
             text = "".join(tail)
             tail.clear()  # a big event would otherwise be held three times at once
+            if spanned:
+                leading = self._leading_frame(text)
+                if leading is not None:
+                    text = leading[1]
         frames = text.split("\n\n")
         del text
         last = frames.pop()
@@ -137,7 +143,25 @@ class SSEDecoder:
         self._tail_size = len(last)
         if self._tail_size > self._limit:
             raise EventTooLarge(self._limit, self._bytes_seen)
+        if leading is not None:
+            return [leading[0], *self._apply_frames(frames)]
         return self._apply_frames(frames)
+
+    def _leading_frame(self, text: str) -> tuple[_Fields, str] | None:
+        """The first event of `text`, if of the common shape, and the text after it.
+
+        A long event's data is sliced out of the joined text once: splitting the text,
+        then slicing the frame, would copy it twice more, and the heap would keep the
+        room of those copies (the RSS of a stream repeating a long text four times).
+        """
+        end = text.find("\n\n")
+        newline = text.find("\n")
+        if (0 < end <= self._limit and text.startswith("event: ")
+                and text.startswith("data: ", newline + 1)
+                and text.find("\n", newline + 1, end) == -1):  # fmt: skip
+            fields = (text[7:newline] or "message", text[newline + 7 : end], self._last_id, None)
+            return fields, text[end + 2 :]
+        return None
 
     def _apply_frames(self, frames: list[str]) -> list[_Fields]:
         out: list[_Fields] = []

@@ -10,6 +10,12 @@ pieces that arrived since it was last read and appends only those to the text
 already joined (`_Text.value`).  The old text is released before the append, so
 CPython extends it in place when nobody else holds it; elsewhere (or when a
 handler kept the previous snapshot) the append copies, still correct.
+
+A streamed text is held once.  The server repeats the whole of it up to four
+times at the end (`output_text.done`, `content_part.done`, `output_item.done`,
+`response.completed`): the first replaces the pieces, and each later copy that
+is equal to the text held is swapped for the held string in what is kept
+(`ItemBuilder.share`), so the repeat is freed with its event.
 """
 
 from __future__ import annotations
@@ -54,6 +60,17 @@ class _Text:
     def replace(self, full: str) -> None:
         self._joined = full
         self.pieces = TextPieces()
+
+    def adopt(self, full: str) -> str:
+        """`full` is the whole text now: the string to keep, the one held if it is equal."""
+        if self.pieces or self._joined != full:
+            self.replace(full)  # pending pieces are dropped unjoined, not compared
+            return full
+        return self._joined
+
+    def held(self) -> str | None:
+        """The whole text, if it is held joined (None while pieces are pending)."""
+        return None if self.pieces else self._joined
 
 
 class ItemBuilder:
@@ -108,6 +125,51 @@ class ItemBuilder:
             text = self.texts[key] = _Text()
         return text
 
+    def share(self, item: dict[str, Any]) -> dict[str, Any]:
+        """`item` (the server's JSON of this item) with each long text equal to one held
+        here replaced by the held string, copying the containers on the way (`item`
+        itself is left as it is): the server's repeat of the text is then not kept."""
+        out = item
+        for container, key in _TEXT_FIELDS:
+            if container is None:
+                held = self._shared(item.get(key), None, key, -1)
+                if held is not None:
+                    out = dict(item) if out is item else out
+                    out[key] = held
+                continue
+            parts = item.get(container)
+            if type(parts) is not list:
+                continue
+            for index, part in enumerate(parts):
+                if type(part) is not dict:
+                    continue
+                held = self._shared(part.get(key), container, key, index)
+                if held is not None:
+                    out = dict(item) if out is item else out
+                    if out[container] is parts:
+                        out[container] = list(parts)
+                    out[container][index] = {**part, key: held}
+        return out
+
+    def _shared(self, value: Any, container: str | None, key: str, index: int) -> str | None:
+        """The string held for this place, if `value` is a long text equal to it."""
+        if type(value) is not str or len(value) < _SHARE_FROM:
+            return None
+        text = self.texts.get((container or "", key, index))
+        if text is not None:
+            held = text.held()
+        elif container is None:
+            held = self.base.get(key)
+        else:
+            part = self.parts.get((container, index))
+            if part is None:
+                parts = self.base.get(container)
+                part = parts[index] if type(parts) is list and index < len(parts) else None
+            held = part.get(key) if type(part) is dict else None
+        if type(held) is str and held is not value and held == value:
+            return held
+        return None
+
     def json(self) -> dict[str, Any]:
         """The item's JSON with every accumulated part and text in place."""
         out = dict(self.base)
@@ -140,6 +202,11 @@ class ItemBuilder:
             out[container] = [items[i] for i in sorted(items) if items[i] is not None]
         return out
 
+
+_TEXT_FIELDS = tuple(dict.fromkeys((s.container, s.key) for s in TEXT_BY_DELTA.values()))
+"""Where an item holds its streamed texts: (container or None, key)."""
+_SHARE_FROM = 256
+"""Shorter texts are not worth comparing: their repeats cost little."""
 
 _DEFAULT_PART: dict[tuple[Any, str], dict[str, Any]] = {
     ("message", "content"): {"type": "output_text", "annotations": []},
@@ -211,12 +278,23 @@ class Accumulator:
             response = {**response, "id": response_id}
         if name == n.RESPONSE_CREATED and response_id not in self._responses:
             self._by_index = {}
+        output = response.get("output")
+        if type(output) is list and output:
+            shared = [self._share_item(item) for item in output]
+            if any(a is not b for a, b in zip(shared, output, strict=True)):
+                response = {**response, "output": shared}
         self._responses[response_id] = response
         self._versions[response_id] = self._versions.get(response_id, 0) + 1
         self._current = response_id
         self.done = response.get("status") in TERMINAL_RESPONSE_STATUSES or (
             name in n.TERMINAL_RESPONSE_EVENTS
         )
+
+    def _share_item(self, item: Any) -> Any:
+        # A final response repeats its items whole: keep the texts their builders hold.
+        item_id = item.get("id") if type(item) is dict else None
+        builder = self._items.get(item_id) if type(item_id) is str else None
+        return builder.share(item) if builder is not None else item
 
     def _payload_item(self, payload: dict[str, Any]) -> tuple[dict[str, Any], int, str] | None:
         """An item event's item, its output index and its key, if the item is an object."""
@@ -247,8 +325,9 @@ class Accumulator:
         builder = self._items.get(item_id) or self._indexed(index)
         if builder is None:
             builder = self._items[item_id] = ItemBuilder(dict(item), index, self._current)
-        # The server's finished item is the truth: it replaces what deltas built.
-        builder.base = dict(item)
+        # The server's finished item is the truth: it replaces what deltas built (and
+        # its texts, when equal, are the ones held already).
+        builder.base = dict(builder.share(item))
         builder.parts.clear()
         builder.texts.clear()
         builder.touch(name)
@@ -260,13 +339,13 @@ class Accumulator:
         container = "summary" if name in n.SUMMARY_PART_EVENTS else "content"
         index = payload.get("summary_index" if container == "summary" else "content_index")
         if isinstance(part, dict) and isinstance(index, int):
-            builder.parts[(container, index)] = dict(part)
+            kept = builder.parts[(container, index)] = dict(part)
             if name in (n.RESPONSE_CONTENT_PART_DONE, n.RESPONSE_REASONING_SUMMARY_PART_DONE):
                 key = "refusal" if part.get("type") == "refusal" else "text"
                 value = part.get(key)
                 text = builder.texts.get((container, key, index))
                 if isinstance(value, str) and text is not None:
-                    text.replace(value)
+                    kept[key] = text.adopt(value)
         builder.touch(name)
         return builder
 
@@ -275,7 +354,7 @@ class Accumulator:
         builder = self._builder(payload, name)
         full = payload.get(stream.field)
         if isinstance(full, str):
-            builder.text(stream, _index_of(payload, stream)).replace(full)
+            builder.text(stream, _index_of(payload, stream)).adopt(full)
         builder.touch(name)
         return builder
 

@@ -9,7 +9,8 @@ refusal, reasoning, function-call arguments, ...) is keyed and finished.
 it runs on every delta) and finds two kinds of things:
 
 - *violations*, what cannot happen: a delta or `.done` for an item or part never
-  added or already done, a `.done` whose full text differs from the deltas, a
+  added or already done, a `.done` whose full text differs from the deltas (told
+  from their lengths and hashes, `TextDigest`: the accumulator keeps the text), a
   `sequence_number` repeating or going backwards, a gap in them (an event was
   lost), anything after the terminal response event, a stream cut before one
   (`IncompleteStream`).  Raised when strict, else reported to `on_violation`.
@@ -31,7 +32,7 @@ import attrs
 from ..errors import EventDecodeError, IncompleteStream, InvalidTransition
 from ..lifecycle import Policy, Quirk, Violation, terminal_statuses, transition_table
 from ..protocol import refuse_foreign
-from ..textpieces import TextPieces
+from ..textpieces import TextDigest
 from . import names as n
 
 __all__ = [
@@ -186,10 +187,11 @@ class _Part:
 
 
 class _Text:
-    __slots__ = ("done", "item", "part", "partial", "pieces")
+    __slots__ = ("done", "item", "part", "partial", "seen")
 
     def __init__(self, item: _Item, part: _Part | None, partial: bool) -> None:
-        self.pieces = TextPieces()  # not a list: a piece costs ~60 bytes there
+        # Lengths and hashes, not the text: the accumulator keeps the one copy of it.
+        self.seen = TextDigest()
         self.done = False
         self.item = item
         self.part = part
@@ -327,7 +329,7 @@ class ResponsesLifecycle:
                         and not text.item.done
                         and (text.part is None or not text.part.done)):  # fmt: skip
                     self._last_seq = seq if seq is not None else last
-                    text.pieces.append(delta)
+                    text.seen.append(delta)
                     return
         if name == n.KEEPALIVE:
             self._keepalive(payload)
@@ -617,7 +619,7 @@ class ResponsesLifecycle:
             raise EventDecodeError(name, "the data needs a string 'delta'")
         text = self._open_text(stream, item_id, payload, name)
         if text is not None:
-            text.pieces.append(delta)
+            text.seen.append(delta)
 
     def _text_done(self, name: str, payload: dict[str, Any]) -> None:
         stream = TEXT_BY_DONE[name]
@@ -629,8 +631,8 @@ class ResponsesLifecycle:
         if text is None:
             return
         text.done = True
-        seen, text.pieces = text.pieces, TextPieces()
-        if not seen.spells(full, tail=text.partial):  # compared without joining a copy
+        seen, text.seen = text.seen, TextDigest()
+        if not seen.spells(full, tail=text.partial):
             self._violate("text", item_id, "delta", "done", name,
                           f"the full {stream.field} ({len(full)} chars) differs from the "
                           f"deltas ({len(seen)} chars)")  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -258,3 +259,68 @@ def test_any_chunking_of_the_bytes_gives_the_same_result(cuts: list[int]) -> Non
     points = sorted({c % (len(body) + 1) for c in cuts})
     chunks = [body[a:b] for a, b in zip([0, *points], [*points, len(body)], strict=True)]
     assert _outcome(chunks) == _outcome([body])
+
+
+def _decoded_apart(script: Script) -> list[dict[str, Any]]:
+    # As a stream decodes them: every event's strings its own, however equal.
+    return [json.loads(json.dumps(event)) for event in script.events]
+
+
+def _fold(events: list[dict[str, Any]]) -> Accumulator:
+    accumulator = Accumulator()
+    for event in events:
+        accumulator.add(event["type"], event)
+    return accumulator
+
+
+_LONG = [f"word{i:04d} " for i in range(200)]
+
+
+def test_a_long_text_the_final_events_repeat_is_held_once() -> None:
+    script = Script().start().message("msg_1", 0, _LONG)
+    script.completed(output=[message_json("msg_1", "".join(_LONG))])
+    accumulator = _fold(_decoded_apart(script))
+    item, response = accumulator.item("msg_1"), accumulator.response
+    assert isinstance(item, m.OutputMessage) and response is not None
+    final = response.output[0]
+    assert isinstance(final, m.OutputMessage)
+    assert item.text == final.text == "".join(_LONG)
+    assert item.content[0].text is final.content[0].text  # type: ignore[union-attr]
+
+
+def test_holding_a_text_once_leaves_the_events_json_as_sent() -> None:
+    script = Script().start().message("msg_1", 0, _LONG)
+    script.completed(output=[message_json("msg_1", "".join(_LONG))])
+    events = _decoded_apart(script)
+    sent = json.dumps(events)
+    item_done = next(e for e in events if e["type"] == "response.output_item.done")
+    text_before = item_done["item"]["content"][0]["text"]
+    _fold(events)
+    assert json.dumps(events) == sent
+    assert item_done["item"]["content"][0]["text"] is text_before
+
+
+def test_a_final_item_with_another_text_keeps_the_servers_text() -> None:
+    other = "".join(_LONG).upper()
+    script = Script().start().message("msg_1", 0, _LONG)
+    script.events[-1]["item"]["content"][0]["text"] = other  # output_item.done
+    script.completed(output=[message_json("msg_1", other.lower() + "!")])
+    accumulator = _fold(_decoded_apart(script))
+    item, response = accumulator.item("msg_1"), accumulator.response
+    assert isinstance(item, m.OutputMessage) and response is not None
+    assert item.text == other
+    assert response.output_text == other.lower() + "!"
+
+
+def test_long_function_arguments_the_final_events_repeat_are_held_once() -> None:
+    arguments = json.dumps({"city": "Paris " * 100})
+    pieces = [arguments[i : i + 7] for i in range(0, len(arguments), 7)]
+    script = Script().start().function_call("fc_1", 0, "call_1", "f", pieces)
+    script.completed(output=[call_json("fc_1", "call_1", "f", arguments, "completed")])
+    accumulator = _fold(_decoded_apart(script))
+    item, response = accumulator.item("fc_1"), accumulator.response
+    assert isinstance(item, m.FunctionCall) and response is not None
+    final = response.output[0]
+    assert isinstance(final, m.FunctionCall)
+    assert item.arguments == arguments
+    assert item.arguments is final.arguments

@@ -143,6 +143,24 @@ def test_a_text_done_differing_from_the_deltas_raises() -> None:
     assert _raises(script, "differs from the deltas").kind == "text"
 
 
+def test_a_text_done_differing_from_long_gone_deltas_raises() -> None:
+    # The lifecycle keeps hashes of older deltas, not their text: a change there counts too.
+    script = _text_start(Script())
+    pieces = [f"w{i:04d} " for i in range(1_000)]
+    for piece in pieces:
+        script.text_delta("msg_1", 0, piece)
+    script.text_done("msg_1", 0, "".join(pieces).replace("w0003", "w0030"))
+    assert _raises(script, "differs from the deltas").kind == "text"
+
+
+def test_a_text_done_equal_to_thousands_of_deltas_passes() -> None:
+    pieces = [f"w{i:04d} " for i in range(1_000)]
+    script = Script().start().message("msg_1", 0, pieces).completed()
+    result = replay(script)
+    assert result.violations == []
+    assert result.lifecycle.done
+
+
 def test_function_arguments_done_differing_from_the_deltas_raises() -> None:
     script = Script().start()
     script.item_added(0, call_json("fc_1", "call_1", "f", "", "in_progress"))
