@@ -620,10 +620,10 @@ class Transport:
         """One JSON request (with retries); returns the decoded JSON answer.
 
         `idempotent=False`: see `_send` (no blind retry once the request was sent).
+        Every JSON request goes through `request_text`: override that one to see them all.
         """
-        response = await self._send(method, path, body, params, headers, idempotent=idempotent)
-        raw = await self._read_body(response, method)
-        return _decode_json(raw, response, method)[1]
+        answer = await self.request_text(method, path, body, params, headers, idempotent=idempotent)
+        return answer[1]
 
     async def request_text(
         self,

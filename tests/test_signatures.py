@@ -21,19 +21,6 @@ class Recording(ae.AssistantsClient):
         super().__init__(*args, **kwargs)
         self.bodies: list[tuple[str, Any]] = []
 
-    async def request(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        params: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        *,
-        idempotent: bool = True,
-    ) -> Any:
-        self.bodies.append((path, body))
-        return await super().request(method, path, body, params, headers, idempotent=idempotent)
-
     async def request_text(
         self,
         method: str,
@@ -44,7 +31,7 @@ class Recording(ae.AssistantsClient):
         *,
         idempotent: bool = True,
     ) -> tuple[str, Any]:
-        # The run driver creates a new thread with it (its answer becomes thread.created).
+        # Every JSON request comes through here (`request` too).
         self.bodies.append((path, body))
         return await super().request_text(
             method, path, body, params, headers, idempotent=idempotent
