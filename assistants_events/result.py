@@ -47,7 +47,9 @@ class _Field(Generic[T]):
         try:
             value: Any = values[self.name]
         except KeyError:
-            value = values[self.name] = result._thunks.pop(self.name)(result)
+            thunks = result._thunks
+            value = values[self.name] = thunks[self.name](result)
+            del thunks[self.name]  # only once built: a thunk that raised raises again
         if type(value) is _Failed:
             raise value.error
         built: T = value
@@ -157,9 +159,10 @@ class StreamResult:
         for name in list(thunks):
             if name in thunks:  # not built meanwhile by another field's thunk
                 try:
-                    values[name] = thunks.pop(name)(self)
+                    values[name] = thunks[name](self)
                 except Exception as exc:
                     values[name] = _Failed(exc)
+                del thunks[name]
 
     def _fields(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in _DEFAULTS)

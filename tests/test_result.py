@@ -100,3 +100,16 @@ async def test_a_field_that_cannot_be_built_raises_when_read_not_when_the_state_
     with pytest.raises(ae.EventDecodeError, match="nested too deeply"):
         held.run_steps  # noqa: B018 - reading is what raises
     assert held.messages == []
+
+
+def test_a_field_built_from_a_failing_field_leaves_both_failing_with_the_same_error() -> None:
+    def broken(result: ae.StreamResult) -> list[Any]:
+        raise ae.EventDecodeError("thread.run.completed", "bad run")
+
+    result = ae.StreamResult.deferred(
+        {"runs": broken, "run": lambda r: r.runs[-1] if r.runs else None}
+    )
+    result.freeze()
+    for name in ("run", "runs"):
+        with pytest.raises(ae.EventDecodeError, match="bad run"):
+            getattr(result, name)
