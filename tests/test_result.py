@@ -106,10 +106,14 @@ def test_a_field_built_from_a_failing_field_leaves_both_failing_with_the_same_er
     def broken(result: ae.StreamResult) -> list[Any]:
         raise ae.EventDecodeError("thread.run.completed", "bad run")
 
-    result = ae.StreamResult.deferred(
-        {"runs": broken, "run": lambda r: r.runs[-1] if r.runs else None}
-    )
-    result.freeze()
-    for name in ("run", "runs"):
-        with pytest.raises(ae.EventDecodeError, match="bad run"):
-            getattr(result, name)
+    def make() -> ae.StreamResult:
+        return ae.StreamResult.deferred(
+            {"run": lambda r: r.runs[-1] if r.runs else None, "runs": broken}
+        )
+
+    read, frozen = make(), make()
+    frozen.freeze()
+    for result in (read, frozen):
+        for name in ("run", "runs", "run"):
+            with pytest.raises(ae.EventDecodeError, match="bad run"):
+                getattr(result, name)
