@@ -110,18 +110,6 @@ def _list(item: _Build) -> _Build:
     return build
 
 
-def _tag_getter(by_tag: dict[str, _Build]) -> Callable[[dict[str, Any]], _Build | None]:
-    get = by_tag.get
-
-    def member(value: dict[str, Any]) -> _Build | None:
-        tag = value.get("type")
-        if type(tag) is not str:
-            raise _Misfit
-        return get(tag)
-
-    return member
-
-
 def _union(by_tag: dict[str, _Build]) -> _Build:
     get = by_tag.get
 
