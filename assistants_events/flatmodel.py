@@ -34,7 +34,7 @@ from typing import Any, Literal, TypeVar
 
 import attrs
 
-__all__ = ["flat_maker", "model_decoder", "model_maker"]
+__all__ = ["flat_decoder", "flat_maker", "model_decoder", "model_maker"]
 
 T = TypeVar("T")
 _Build = Callable[[Any], Any]
@@ -383,3 +383,8 @@ def flat_maker(cls: type[T]) -> Callable[[Any], T | None] | None:
     """`model_maker(cls)` for a flat class (every field a str, int, float, bool, list or
     None, required or defaulting to None), else None."""
     return model_maker(cls) if _is_flat(cls) else None
+
+
+def flat_decoder(cls: type[T], fallback: Callable[[Any], T]) -> Callable[[Any], T]:
+    """`model_decoder(cls, fallback)` for a flat class (see `flat_maker`), else `fallback`."""
+    return model_decoder(cls, fallback) if _is_flat(cls) else fallback

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistants_events.errors import EventDecodeError
-from assistants_events.flatmodel import _without_none, flat_maker
+from assistants_events.flatmodel import _without_none, flat_decoder, flat_maker
 from assistants_events.responses import convert
 
 FLAT = {name: cls for name, cls in convert.EVENT_MODELS.items() if flat_maker(cls) is not None}
@@ -73,3 +73,27 @@ def test_a_bool_where_an_int_goes_is_left_to_the_converter() -> None:
     payload = {"type": "response.function_call_arguments.delta", "item_id": "fc",
                "output_index": True, "delta": "{"}  # fmt: skip
     assert maker(payload) is None
+
+
+def test_a_flat_decoder_walks_a_flat_class_and_falls_back_on_a_misfit() -> None:
+    cls = FLAT["response.output_text.delta"]
+    fallback_saw: list[Any] = []
+
+    def fallback(payload: Any) -> Any:
+        fallback_saw.append(payload)
+        return "fallback"
+
+    decode = flat_decoder(cls, fallback)
+    plain = {"type": "response.output_text.delta", "item_id": "m", "output_index": 0,
+             "content_index": 0, "delta": "Hi", "sequence_number": 3}  # fmt: skip
+    assert isinstance(decode(plain), cls) and fallback_saw == []
+    assert decode({**plain, "delta": 5}) == "fallback" and fallback_saw == [{**plain, "delta": 5}]
+
+
+def test_a_flat_decoder_of_a_nested_class_is_the_fallback_itself() -> None:
+    nested = convert.EVENT_MODELS["response.completed"]
+
+    def fallback(payload: Any) -> Any:
+        return payload
+
+    assert flat_maker(nested) is None and flat_decoder(nested, fallback) is fallback

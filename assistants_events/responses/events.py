@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..events import EventType
-from ..flatmodel import flat_maker
+from ..flatmodel import flat_decoder
 from . import names as n
 from .convert import EVENT_MODELS, structure
 
@@ -14,18 +14,11 @@ __all__ = ["EVENT_TYPES"]
 
 
 def _decoder(name: str, cls: type[Any]) -> Callable[[Any], Any]:
-    def decode(payload: Any) -> Any:
+    def detailed(payload: Any) -> Any:
         return structure(payload, cls, event=name)
 
-    fast = flat_maker(cls)  # most events are flat: checked slots first, the converter after
-    if fast is None:
-        return decode
-
-    def decode_flat(payload: Any) -> Any:
-        built = fast(payload)
-        return built if built is not None else structure(payload, cls, event=name)
-
-    return decode_flat
+    # Most events are flat: the checked table walk first, the converter for the rest.
+    return flat_decoder(cls, detailed)
 
 
 def _text_delta(payload: Any) -> str | None:
