@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from .assistants.models import Message, Run, RunStep, Thread, Usage
     from .responses.models import Response, ResponseUsage
 
-__all__ = ["StreamResult", "settle"]
+__all__ = ["HandedOut", "StreamResult"]
 
 T = TypeVar("T")
 
@@ -138,7 +138,7 @@ class StreamResult:
 
         `values` are given as they are; other fields take their defaults.  The caller
         (a protocol's state) must `freeze()` the result before the data its thunks
-        read changes (see `settle`).
+        read changes (see `HandedOut`).
         """
         unknown = (set(build) | set(values)) - set(_DEFAULTS)
         if unknown:
@@ -180,13 +180,28 @@ class StreamResult:
         return f"StreamResult({shown})"
 
 
-def settle(handed: weakref.ref[StreamResult] | None) -> None:
-    """Build what a deferred result handed out earlier has not built yet, if still held.
+class HandedOut:
+    """The deferred result a protocol state handed out last, held weakly.
 
-    A protocol state calls it before it folds anything new into what the result reads.
+    The state calls `settle()` before it folds anything new into what that result
+    reads: a result still held is built then; one nobody holds any more never is.
     """
-    if handed is not None:
-        result = handed()
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last: weakref.ref[StreamResult] | None = None
+
+    def hand_out(self, result: StreamResult) -> StreamResult:
+        """Settle the result handed out before, remember `result` (weakly), return it."""
+        self.settle()
+        self.last = weakref.ref(result)
+        return result
+
+    def settle(self) -> None:
+        """Build what the result handed out last has not built yet, if still held."""
+        last, self.last = self.last, None
+        result = last() if last is not None else None
         if result is not None:
             result.freeze()
 

@@ -445,7 +445,7 @@ class Accumulator:
     def result(self) -> StreamResult:
         """The typed result of everything folded so far, each field built when first read.
 
-        The state freezes it (`result.settle`) before it folds anything new.
+        The state freezes it (`result.HandedOut`) before it folds anything new.
         """
         return StreamResult.deferred(self._build, done=self.done)
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import weakref
-
 from ..events import Event, require_id
 from ..lifecycle import Policy
 from ..protocol import refuse_foreign
-from ..result import StreamResult, settle
+from ..result import HandedOut, StreamResult
 from . import names
 from .accumulate import Accumulator
 from .lifecycle import Lifecycle, kind_of
@@ -21,17 +19,17 @@ _DELTA_KINDS: dict[str, str] = {names.MESSAGE_DELTA: "message", names.STEP_DELTA
 class AssistantsState:
     """Checks and folds Assistants events; follows a run across its submit streams."""
 
-    __slots__ = ("_handed", "acc", "lifecycle")
+    __slots__ = ("acc", "handed", "lifecycle")
 
     def __init__(self, policy: Policy) -> None:
         self.lifecycle = Lifecycle(policy=policy)
         self.acc = Accumulator()
-        self._handed: weakref.ref[StreamResult] | None = None
+        self.handed = HandedOut()
 
     def ingest(self, event: Event) -> None:
         """Check one event and fold it (see `StreamState.ingest`)."""
-        if self._handed is not None:
-            self._settle()
+        if self.handed.last is not None:
+            self.handed.settle()
         name = event.name
         kind = _DELTA_KINDS.get(name)
         if kind is not None:  # the hot path: one delta among thousands
@@ -53,7 +51,7 @@ class AssistantsState:
 
     def begin(self) -> None:
         """A new body starts: it must end with its own `done`."""
-        self._settle()
+        self.handed.settle()
         self.acc.done = False
 
     def end(self) -> None:
@@ -62,16 +60,7 @@ class AssistantsState:
 
     def result(self) -> StreamResult:
         """The typed result of everything ingested so far (built as it is read)."""
-        self._settle()
-        result = self.acc.result()
-        self._handed = weakref.ref(result)
-        return result
-
-    def _settle(self) -> None:
-        # The result handed out last reads the accumulator lazily: still held, it
-        # is built now, before the accumulator moves on.
-        settle(self._handed)
-        self._handed = None
+        return self.handed.hand_out(self.acc.result())
 
     def known_thread(self) -> str | None:
         """The id of the thread a `thread.created` event announced, if one did."""

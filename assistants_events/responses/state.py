@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import weakref
-
 from ..events import Event
 from ..lifecycle import Policy
-from ..result import StreamResult, settle
+from ..result import HandedOut, StreamResult
 from .accumulate import Accumulator
 from .lifecycle import ResponsesLifecycle
 
@@ -21,13 +19,13 @@ class ResponsesState:
     continue at N + 1, and the items the dropped stream added carry on.
     """
 
-    __slots__ = ("_handed", "_resume", "acc", "lifecycle")
+    __slots__ = ("_resume", "acc", "handed", "lifecycle")
 
     def __init__(self, policy: Policy) -> None:
         self.lifecycle = ResponsesLifecycle(policy=policy)
         self.acc = Accumulator()
         self._resume: int | None = None
-        self._handed: weakref.ref[StreamResult] | None = None
+        self.handed = HandedOut()
 
     def resume_after(self, sequence_number: int) -> None:
         """The next body resumes this response's stream after `sequence_number`."""
@@ -40,8 +38,8 @@ class ResponsesState:
 
     def ingest(self, event: Event) -> None:
         """Check one event and fold it; item events get the item's snapshot attached."""
-        if self._handed is not None:
-            self._settle()
+        if self.handed.last is not None:
+            self.handed.settle()
         name = event.name
         payload = event.json
         self.lifecycle.observe(name, payload)
@@ -51,7 +49,7 @@ class ResponsesState:
 
     def begin(self) -> None:
         """A new body starts: the next round of a tool loop, or a resumed stream."""
-        self._settle()
+        self.handed.settle()
         self.lifecycle.begin(self._resume)
         self.acc.begin(resumed=self._resume is not None)
         self._resume = None
@@ -65,7 +63,6 @@ class ResponsesState:
 
         Each typed field is built when first read (frozen before the state moves on).
         """
-        self._settle()
         acc = self.acc
         result = StreamResult.deferred(
             {
@@ -76,11 +73,4 @@ class ResponsesState:
             },
             done=self.lifecycle.done,
         )
-        self._handed = weakref.ref(result)
-        return result
-
-    def _settle(self) -> None:
-        # The result handed out last reads the accumulator lazily: still held, it
-        # is built now, before the accumulator moves on.
-        settle(self._handed)
-        self._handed = None
+        return self.handed.hand_out(result)
