@@ -21,13 +21,12 @@ __all__ = ["TextDigest", "TextPieces"]
 _BATCH = 256
 
 
-class TextPieces:
-    """Text pieces in arrival order: `append` them, iterate or `joined()` to read them."""
+class _Batched:
+    """Pieces gathered 256 at a time; each full batch is joined and handed to `_batch`."""
 
-    __slots__ = ("_chunks", "_small")
+    __slots__ = ("_small",)
 
     def __init__(self) -> None:
-        self._chunks: list[str] = []
         self._small: list[str] = []
 
     def append(self, piece: str) -> None:
@@ -35,8 +34,24 @@ class TextPieces:
         small = self._small
         small.append(piece)
         if len(small) == _BATCH:
-            self._chunks.append("".join(small))
             self._small = []
+            self._batch("".join(small))
+
+    def _batch(self, batch: str) -> None:
+        raise NotImplementedError
+
+
+class TextPieces(_Batched):
+    """Text pieces in arrival order: `append` them, iterate or `joined()` to read them."""
+
+    __slots__ = ("_chunks",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._chunks: list[str] = []
+
+    def _batch(self, batch: str) -> None:
+        self._chunks.append(batch)
 
     def joined(self) -> str:
         """Every piece so far, as one string."""
@@ -54,7 +69,7 @@ class TextPieces:
         return bool(self._small or self._chunks)
 
 
-class TextDigest:
+class TextDigest(_Batched):
     """Tells whether a text is the pieces appended, keeping their lengths and hashes only.
 
     Every 256 pieces are joined and reduced to their length and `hash()` (SipHash,
@@ -64,24 +79,18 @@ class TextDigest:
     64 bits: about 2**-64 per differing batch, never for a text of another length.
     """
 
-    __slots__ = ("_hashes", "_lengths", "_size", "_small")
+    __slots__ = ("_hashes", "_lengths", "_size")
 
     def __init__(self) -> None:
-        self._small: list[str] = []
+        super().__init__()
         self._lengths = array("q")
         self._hashes = array("q")
         self._size = 0  # the characters of the batches digested
 
-    def append(self, piece: str) -> None:
-        """Add the next piece."""
-        small = self._small
-        small.append(piece)
-        if len(small) == _BATCH:
-            batch = "".join(small)
-            self._small = []
-            self._lengths.append(len(batch))
-            self._hashes.append(hash(batch))
-            self._size += len(batch)
+    def _batch(self, batch: str) -> None:
+        self._lengths.append(len(batch))
+        self._hashes.append(hash(batch))
+        self._size += len(batch)
 
     def spells(self, text: str, *, tail: bool = False) -> bool:
         """Whether the pieces are `text` (or, with `tail`, its end)."""
