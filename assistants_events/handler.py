@@ -81,18 +81,43 @@ def _method_call(cls: type, attr: str) -> Call:
     return Call(functools.partial(_bind_and_call, static), is_async_callable(fn), METHOD)
 
 
-def _weak_method(method: Callable[[Any], object]) -> Callable[[Any], object]:
-    """A bound `method`, called only while its handler lives (anything else as it is)."""
+class _WeakMethod:
+    """A bound method, called only while its handler lives (no cycle through the state)."""
+
+    __slots__ = ("_func", "_ref")
+
+    def __init__(self, method: types.MethodType) -> None:
+        self._ref = weakref.ref(method.__self__)
+        self._func = method.__func__
+
+    def __call__(self, arg: Any) -> None:
+        handler = self._ref()
+        if handler is not None:
+            self._func(handler, arg)
+
+
+def _log_violation(violation: Violation) -> None:
+    log.warning("lifecycle violation: %s", violation.error)
+
+
+def _log_quirk(quirk: Quirk) -> None:
+    log.debug("server quirk accepted: %s", quirk)
+
+
+def _hook(
+    handler: EventHandler, name: str, default: Callable[[Any], None]
+) -> Callable[[Any], object]:
+    """What a handler's state calls for the hook `name`, reaching the handler weakly.
+
+    A hook the class does not override is `default` itself (what the base's method
+    calls): nothing per handler for the state to hold.
+    """
+    method: Callable[[Any], object] = getattr(handler, name)
     if not isinstance(method, types.MethodType):
         return method  # a function set on the instance: the user's to hold
-    ref = weakref.WeakMethod(method)
-
-    def call(arg: Any) -> None:
-        bound = ref()
-        if bound is not None:
-            bound(arg)
-
-    return call
+    if method.__func__ is vars(EventHandler)[name]:
+        return default
+    return _WeakMethod(method)
 
 
 def _bind_and_call(descriptor: Any, handler: Any, event: Any) -> Any:
@@ -230,14 +255,14 @@ class EventHandler:
 
         Override it to count, alert or raise.
         """
-        log.warning("lifecycle violation: %s", violation.error)
+        _log_violation(violation)
 
     def on_quirk(self, quirk: Quirk) -> None:
         """Called for genuine server behaviour that departs from the spec (accepted).
 
         Logs at DEBUG; override it to count or alert.
         """
-        log.debug("server quirk accepted: %s", quirk)
+        _log_quirk(quirk)
 
     def _ae_start(self, name: str) -> StreamState | None:
         """The protocol state, created on the first event that names a protocol."""
@@ -248,8 +273,10 @@ class EventHandler:
                 return None
             # The state reaches the handler's hooks weakly: no cycle keeps a finished
             # handler (and all it accumulated) alive until the garbage collector runs.
-            hooks = _weak_method(self.on_violation), _weak_method(self.on_quirk)
-            state = protocol.new_state(Policy(self.strict, *hooks))
+            violation = _hook(self, "on_violation", _log_violation)
+            state = protocol.new_state(
+                Policy(self.strict, violation, _hook(self, "on_quirk", _log_quirk))
+            )
             self.__dict__["_ae_stream"] = state
         return state
 
@@ -595,19 +622,18 @@ class EventHandler:
             **extra,
         }  # fmt: skip
         if thread_id is None:
-            return await runner.run_new_thread(
-                client, self, assistant_id=assistant_id, messages=messages, thread=thread,
-                tool_resources=tool_resources, max_rounds=max_rounds,
-                cancel_timeout=cancel_timeout, **run_params,
+            return await runner.drive_new_thread(
+                client, self, assistant_id, run_params, max_rounds, cancel_timeout, messages,
+                thread, tool_resources,
             )  # fmt: skip
         # On a thread that exists these are not the create-run request's: sent as given,
         # the server refuses them by name (as it did when they went through **params).
         thread_fields = given(thread=thread, tool_resources=tool_resources)
         if messages:
             thread_fields["messages"] = messages
-        return await runner.run(
-            client, self, thread_id=thread_id, assistant_id=assistant_id, max_rounds=max_rounds,
-            cancel_timeout=cancel_timeout, **run_params, **thread_fields,
+        return await runner.drive_thread(
+            client, self, thread_id, assistant_id, {**run_params, **thread_fields}, max_rounds,
+            cancel_timeout,
         )  # fmt: skip
 
     async def respond(
@@ -724,9 +750,8 @@ class EventHandler:
         ))  # fmt: skip
 
 
-@contextlib.contextmanager
-def exclusive_drive(handler: EventHandler, what: str) -> Iterator[None]:
-    """Let one driver at a time follow `handler`, starting it fresh.
+def begin_drive(handler: EventHandler, what: str) -> None:
+    """Let one driver at a time follow `handler`, starting it fresh (`end_drive` after).
 
     One handler instance follows one run or response: a second drive at the same
     time would mix two lifecycles in one state, so it raises `ConfigurationError`
@@ -739,8 +764,19 @@ def exclusive_drive(handler: EventHandler, what: str) -> Iterator[None]:
             f"follows one at a time: create one {name}() per concurrent {what}"
         )
     handler.__dict__["_ae_driving"] = True
+    handler.reset()
+
+
+def end_drive(handler: EventHandler) -> None:
+    """The drive `begin_drive` started is over: another may begin."""
+    handler.__dict__.pop("_ae_driving", None)
+
+
+@contextlib.contextmanager
+def exclusive_drive(handler: EventHandler, what: str) -> Iterator[None]:
+    """`begin_drive` ... `end_drive` around a block."""
+    begin_drive(handler, what)
     try:
-        handler.reset()
         yield
     finally:
-        handler.__dict__.pop("_ae_driving", None)
+        end_drive(handler)

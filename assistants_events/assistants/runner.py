@@ -46,7 +46,7 @@ import asyncio
 import itertools
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import suppress
 from functools import partial
 from typing import Any
@@ -65,7 +65,7 @@ from ..errors import (
     RunNotStarted,
 )
 from ..events import Event
-from ..handler import EventHandler, exclusive_drive
+from ..handler import EventHandler, begin_drive, end_drive
 from ..result import StreamResult
 from ..sse import SSEDecoder
 from ..tool_calls import ToolOutput
@@ -118,8 +118,9 @@ class _Drive:
     thread_id: str | None = None
     run_id: str | None = None
     stream: RunStream | None = None
-    followed: list[tuple[str, str]] = attrs.field(factory=list)
-    cancel_sent: list[str] = attrs.field(factory=list)
+    # Tuples: nothing is allocated for them in the run that goes well.
+    followed: tuple[tuple[str, str], ...] = ()
+    cancel_sent: tuple[str, ...] = ()
     cancel_failed: bool = False
 
 
@@ -164,9 +165,25 @@ async def run(
                   parallel_tool_calls=parallel_tool_calls, reasoning_effort=reasoning_effort),
         **extra,
     }  # fmt: skip
-    ctx = _Drive(thread_id=thread_id)
-    return await _drive(client, handler, ctx, assistant_id, run_params, max_rounds,
-                        cancel_timeout)  # fmt: skip
+    return await drive_thread(client, handler, thread_id, assistant_id, run_params, max_rounds,
+                              cancel_timeout)  # fmt: skip
+
+
+def drive_thread(
+    client: AssistantsClient,
+    handler: EventHandler,
+    thread_id: str,
+    assistant_id: str,
+    run_params: Mapping[str, Any],
+    max_rounds: int,
+    cancel_timeout: float,
+) -> Coroutine[Any, Any, StreamResult]:
+    """`run`'s drive, the create-run request's parameters gathered already.
+
+    `EventHandler.run` returns it: no coroutine of its own waits in between.
+    """
+    return _drive(client, handler, _Drive(thread_id=thread_id), assistant_id, run_params,
+                  max_rounds, cancel_timeout)  # fmt: skip
 
 
 async def run_new_thread(
@@ -204,10 +221,6 @@ async def run_new_thread(
     request before the run, so that a run whose answer was lost can be found on it
     (see the module's docstring).
     """
-    new_thread = dict(thread or {})
-    new_thread.setdefault("messages", list(messages))
-    if tool_resources is not None:  # the create-run request has none
-        new_thread.setdefault("tool_resources", tool_resources)
     run_params = {
         **p.given(instructions=instructions, additional_instructions=additional_instructions,
                   additional_messages=additional_messages, model=model, tools=tools,
@@ -218,8 +231,31 @@ async def run_new_thread(
                   parallel_tool_calls=parallel_tool_calls, reasoning_effort=reasoning_effort),
         **extra,
     }  # fmt: skip
-    return await _drive(client, handler, _Drive(), assistant_id, run_params, max_rounds,
-                        cancel_timeout, new_thread=new_thread)  # fmt: skip
+    return await drive_new_thread(client, handler, assistant_id, run_params, max_rounds,
+                                  cancel_timeout, messages, thread, tool_resources)  # fmt: skip
+
+
+def drive_new_thread(
+    client: AssistantsClient,
+    handler: EventHandler,
+    assistant_id: str,
+    run_params: Mapping[str, Any],
+    max_rounds: int,
+    cancel_timeout: float,
+    messages: Sequence[p.MessageParam] = (),
+    thread: p.ThreadParam | None = None,
+    tool_resources: p.ToolResources | None = None,
+) -> Coroutine[Any, Any, StreamResult]:
+    """`run_new_thread`'s drive, the create-run request's parameters gathered already.
+
+    `EventHandler.run` returns it: no coroutine of its own waits in between.
+    """
+    new_thread = dict(thread or {})
+    new_thread.setdefault("messages", list(messages))
+    if tool_resources is not None:  # the create-run request has none
+        new_thread.setdefault("tool_resources", tool_resources)
+    return _drive(client, handler, _Drive(), assistant_id, run_params, max_rounds,
+                  cancel_timeout, new_thread=new_thread)  # fmt: skip
 
 
 # ----------------------------------------------------------------- the drive
@@ -235,9 +271,14 @@ async def _drive(
     cancel_timeout: float,
     new_thread: Mapping[str, Any] | None = None,
 ) -> StreamResult:
-    with exclusive_drive(handler, "run"):
+    begin_drive(handler, "run")
+    try:
         try:
-            result = await _start(client, handler, ctx, assistant_id, run_params, new_thread)
+            opened = await _start(client, handler, ctx, assistant_id, run_params, new_thread)
+            if isinstance(opened, RunStream):
+                result = await _consume(handler, opened, ctx)
+            else:
+                result = await _follow(client, handler, ctx, opened)
             for _ in range(max_rounds):
                 current = result.run
                 if current is None:
@@ -296,6 +337,8 @@ async def _drive(
             await _cancel_live_runs(client, handler, ctx, cancel_timeout)
             _tell_the_story(exc, handler, ctx)
             raise
+    finally:
+        end_drive(handler)
 
 
 async def _start(
@@ -305,7 +348,9 @@ async def _start(
     assistant_id: str,
     run_params: Mapping[str, Any],
     new_thread: Mapping[str, Any] | None,
-) -> StreamResult:
+) -> RunStream | str:
+    """Create the thread (if new) and the run: the run's stream, or the id of the run
+    a lost answer created (to follow)."""
     if new_thread is not None:
         params = dict(new_thread)
         # The answer is the data of the `thread.created` event a thread-and-run stream
@@ -320,13 +365,10 @@ async def _start(
         if client.stream_recorder is not None:  # recordings start as a thread-and-run stream does
             client.stream_recorder(f"event: thread.created\ndata: {data}\n\n".encode())
         await handler.dispatch(Event("thread.created", data, _json=payload))
-    opened = await _open(lambda: _create_run(client, ctx, assistant_id, run_params), ctx)
-    if isinstance(opened, RunStream):
-        return await _consume(handler, opened, ctx)
-    return await _follow(client, handler, ctx, opened)
+    return await _open(_create_run(client, ctx, assistant_id, run_params), ctx)
 
 
-async def _open(create: Callable[[], Awaitable[RunStream | str]], ctx: _Drive) -> RunStream | str:
+async def _open(create: Coroutine[Any, Any, RunStream | str], ctx: _Drive) -> RunStream | str:
     """Create the run in a task a cancellation cannot reach; wait for it even if cancelled.
 
     The task is awaited through `asyncio.shield`: a cancellation of the driver (a
@@ -335,7 +377,7 @@ async def _open(create: Callable[[], Awaitable[RunStream | str]], ctx: _Drive) -
     (they would cancel that wait over and over), records what was created (for its
     remote cancel) and re-raises.
     """
-    task = asyncio.ensure_future(create())
+    task = asyncio.ensure_future(create)
     try:
         return await asyncio.shield(task)
     except asyncio.CancelledError as exc:
@@ -351,7 +393,7 @@ async def _open(create: Callable[[], Awaitable[RunStream | str]], ctx: _Drive) -
         if isinstance(opened, RunStream):
             ctx.stream = opened
         elif ctx.thread_id is not None:
-            ctx.followed.append((opened, ctx.thread_id))
+            ctx.followed += ((opened, ctx.thread_id),)
     raise interrupted
 
 
@@ -375,7 +417,7 @@ async def _create_run(
                     thread_id, type(exc).__name__, found[0],
                     extra={"run_id": found[0], "thread_id": thread_id, "event": "follow"},
                 )  # fmt: skip
-                ctx.followed.append(found)
+                ctx.followed += (found,)
                 return found[0]
             if isinstance(exc, InternalServerError) or attempt >= client.max_retries:
                 raise  # a 5xx was already retried by the transport
@@ -436,12 +478,8 @@ async def _consume(handler: EventHandler, stream: RunStream, ctx: _Drive) -> Str
     """`handler.consume(stream)`, counting the events so that a broken stream can say how many."""
     ctx.stream = stream
     stream.events_read = 0
-
-    def counted(events: int) -> None:
-        stream.events_read = (stream.events_read or 0) + events
-
     async with stream:
-        return await handler._ae_consume(stream, counted)
+        return await handler._ae_consume(stream, stream.count_events)
 
 
 def _events_read(ctx: _Drive) -> int:
@@ -501,7 +539,7 @@ async def _follow(
     """Poll a run until it rests, then give the handler what its lost stream would have."""
     thread_id = ctx.thread_id or ""
     if thread_id and (run_id, thread_id) not in ctx.followed:
-        ctx.followed.append((run_id, thread_id))
+        ctx.followed += ((run_id, thread_id),)
     while True:
         latest = await client.retrieve_run(thread_id, run_id)
         if latest.status in TERMINAL["run"]:
@@ -606,7 +644,7 @@ async def _cancel_live_runs(
             where = {"run_id": run_id, "thread_id": thread_id, "event": "cancel"}
             try:
                 await client.cancel_run(thread_id, run_id)
-                ctx.cancel_sent.append(run_id)
+                ctx.cancel_sent += (run_id,)
                 log.info("cancelled run %s on thread %s", run_id, thread_id, extra=where)
             except BadRequestError as exc:  # it ended meanwhile: nothing to cancel
                 log.info("run %s on thread %s was not cancelled: %s", run_id, thread_id, exc,
