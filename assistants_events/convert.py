@@ -47,7 +47,9 @@ def new_converter() -> cattrs.Converter:
     converter.register_structure_hook(int, _strict_scalar(int, (int,)))
     converter.register_structure_hook(float, _strict_scalar(float, (int, float)))
     converter.register_structure_hook(bool, _strict_scalar(bool, (bool,)))
-    converter.register_structure_hook(Any, lambda value, _: value)
+    # A predicate, not `register_structure_hook(Any, ...)`: on Python 3.10,
+    # functools.singledispatch refuses `typing.Any` (not a class).
+    converter.register_structure_hook_func(lambda cls: cls is Any, lambda value, _: value)
     return converter
 
 

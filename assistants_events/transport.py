@@ -30,7 +30,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NoReturn, Protocol, TypeVar
 
 import aiohttp
 import anyio
@@ -137,6 +137,28 @@ def describe_failure(
         reason = reason[:_MAX_REASON] + "..."
     name = type(exc).__name__
     return f"{name}: {reason}" if reason else name
+
+
+# What aiohttp raises: its text can hold the request's headers (a malformed answer's
+# line echoed back, `RequestInfo`), so it never rides along as an error's context.
+_AIOHTTP_ERRORS = (aiohttp.ClientError, aiohttp.http_exceptions.HttpProcessingError)
+
+
+def _raise_alone(error: BaseException) -> NoReturn:
+    """Raise `error` with no aiohttp exception at the head of its context chain.
+
+    Raising outside the `except` that caught the aiohttp exception is not enough on
+    Python 3.10: there the exception aiohttp handled while failing the request can
+    still be the one being handled, and `raise` makes it the context.  A context of
+    the caller's own (a `raise` inside its `except`) is kept.
+    """
+    try:
+        raise error
+    finally:
+        context = error.__context__
+        while isinstance(context, _AIOHTTP_ERRORS):
+            context = context.__context__
+        error.__context__ = context
 
 
 def scrub(text: str, secret: str | None = None, secrets: Iterable[str] = ()) -> str:
@@ -314,11 +336,13 @@ class RunStream:
         amount = f"{self.bytes_read} bytes"
         if self.events_read is not None:
             amount = f"{self.events_read} events ({amount})"
-        raise e.APIConnectionError(
-            f"the stream broke after {amount}: {self.describe(failure)}",
-            status=self.response.status,
-            method=method,
-            url=url,
+        _raise_alone(
+            e.APIConnectionError(
+                f"the stream broke after {amount}: {self.describe(failure)}",
+                status=self.response.status,
+                method=method,
+                url=url,
+            )
         )
 
     def count_events(self, events: int) -> None:
@@ -645,7 +669,7 @@ class Transport:
                 retriable = idempotent
             if not retriable or attempt >= self.max_retries:
                 log.debug("%s %s failed after %d attempt(s): %s", method, path, attempt + 1, error)
-                raise error
+                _raise_alone(error)
             delay = self._backoff(attempt, hint)
             attempt += 1
             self.retries_made += 1
@@ -709,8 +733,10 @@ class Transport:
         finally:
             response.release()
         # Raised outside the `except` so the aiohttp exception is not its context.
-        raise e.APIConnectionError(
-            f"the answer broke off ({self._describe(failure)})", method=method, url=url
+        _raise_alone(
+            e.APIConnectionError(
+                f"the answer broke off ({self._describe(failure)})", method=method, url=url
+            )
         )
 
     async def stream(

@@ -14,7 +14,8 @@
    bytes per accumulated character.
 4. e2e: the mock server in its own process (`python -m assistants_events
    mock-server`), N concurrent runs from a client process: ours, the SDK with its
-   default transport and with its aiohttp transport.
+   default transport and with its aiohttp transport; 3 rounds per level, the
+   contenders interleaved in each, the ratio taken per round.
 
 Every measurement runs in a child process (benchmarks/child.py).  Ratios are
 taken per round and reported as median (min-max).  `--write` puts the tables and
@@ -253,39 +254,53 @@ def batches(runs: int) -> int:
 
 def e2e(args: argparse.Namespace, figures: dict[str, Any]) -> str:
     levels = (10, 100, 500) if args.quick else (10, 100, 500, 2000)
+    rounds = args.e2e_rounds or (1 if args.quick else 3)
     contenders = ["ours", "sdk", "sdk-aiohttp"]
     labels = {"ours": "assistants-events", "sdk": "openai SDK (httpx)",
               "sdk-aiohttp": "openai SDK (aiohttp)"}  # fmt: skip
     rows = []
     figures["e2e"] = {}
-    for number, runs in enumerate(levels):
+    ratios: dict[int, list[float]] = {}
+    for runs in levels:
         server = MockServer()
+        measured: dict[str, list[dict[str, Any]]] = {name: [] for name in contenders}
         try:
-            order = contenders if number % 2 == 0 else contenders[::-1]
-            for name in order:
-                out = child("e2e", "--url", server.url, "--contender", name,
-                            "--runs", str(runs), "--words", str(args.words),
-                            "--batches", str(batches(runs)),
-                            "--server-pid", str(server.proc.pid))  # fmt: skip
-                server_cpu = out["server"]
-                per_event = out["cpu"] / max(out["events"], 1)
-                figures["e2e"].setdefault(labels[name], {})[runs] = per_event * 1e6
-                print(f"  {runs} runs, {labels[name]}: {out['events'] / out['wall']:,.0f} ev/s, "
-                      f"p50 {out['p50'] * 1e3:,.0f} ms, client CPU {per_event * 1e6:.1f} µs/ev, "
-                      f"failed {out['failed']} {out['errors'][:1]}",
-                      file=sys.stderr, flush=True)  # fmt: skip
-                rows.append([str(runs), labels[name], f"{out['events'] / out['wall']:,.0f}",
-                             f"{out['p50'] * 1e3:,.0f}", f"{out['p99'] * 1e3:,.0f}",
-                             f"{per_event * 1e6:.1f}",
-                             f"{server_cpu * 1e6 / max(out['events'], 1):.1f}",
-                             str(out["failed"])])  # fmt: skip
+            for number in range(rounds):
+                # Interleaved: each round measures every contender once, in turn, so
+                # that the machine's load moves all of a round's figures alike.
+                order = contenders if number % 2 == 0 else contenders[::-1]
+                for name in order:
+                    out = child("e2e", "--url", server.url, "--contender", name,
+                                "--runs", str(runs), "--words", str(args.words),
+                                "--batches", str(batches(runs)),
+                                "--server-pid", str(server.proc.pid))  # fmt: skip
+                    out["per_event"] = out["cpu"] / max(out["events"], 1)
+                    measured[name].append(out)
+                    print(f"  {runs} runs, round {number + 1}, {labels[name]}: "
+                          f"{out['events'] / out['wall']:,.0f} ev/s, p50 {out['p50'] * 1e3:,.0f} "
+                          f"ms, client CPU {out['per_event'] * 1e6:.1f} µs/ev, "
+                          f"failed {out['failed']} {out['errors'][:1]}",
+                          file=sys.stderr, flush=True)  # fmt: skip
+                best = min(measured[n][-1]["per_event"] for n in ("sdk", "sdk-aiohttp"))
+                ratios.setdefault(runs, []).append(best / measured["ours"][-1]["per_event"])
         finally:
             server.close()
+        for name in contenders:
+            outs = measured[name]
+            per_event = statistics.median(o["per_event"] for o in outs)
+            events = sum(o["events"] for o in outs)
+            figures["e2e"].setdefault(labels[name], {})[runs] = per_event * 1e6
+            rows.append([str(runs), labels[name],
+                         f"{statistics.median(o['events'] / o['wall'] for o in outs):,.0f}",
+                         f"{statistics.median(o['p50'] for o in outs) * 1e3:,.0f}",
+                         f"{statistics.median(o['p99'] for o in outs) * 1e3:,.0f}",
+                         f"{per_event * 1e6:.1f}",
+                         f"{sum(o['server'] for o in outs) * 1e6 / max(events, 1):.1f}",
+                         str(sum(o["failed"] for o in outs))])  # fmt: skip
     for runs in levels:
-        ours = figures["e2e"]["assistants-events"][runs]
-        best = min(figures["e2e"][labels[n]][runs] for n in ("sdk", "sdk-aiohttp"))
-        figures["e2e"].setdefault("x better SDK", {})[runs] = best / ours
-    ratio_rows = [[str(runs), f"{figures['e2e']['x better SDK'][runs]:.1f}x"] for runs in levels]
+        figures["e2e"].setdefault("x better SDK", {})[runs] = statistics.median(ratios[runs])
+    ratio_rows = [[str(runs), f"{statistics.median(ratios[runs]):.1f}x",
+                   " ".join(f"{r:.1f}" for r in ratios[runs])] for runs in levels]  # fmt: skip
     header = ["runs", "contender", "events/s", "p50 ms", "p99 ms", "client CPU µs/event",
               "server CPU µs/event", "failed runs"]  # fmt: skip
     return (
@@ -296,13 +311,17 @@ def e2e(args: argparse.Namespace, figures: dict[str, Any]) -> str:
         "once, as a batch; small levels run several batches one after another: "
         + ", ".join(f"{batches(r)} x {r}" for r in levels)
         + ", so that one full garbage collection in a 20 ms batch does not decide the "
-        "figure) with the `fast` extra installed. Client CPU is the client process's "
+        f"figure) with the `fast` extra installed. {rounds} rounds per level, the "
+        "contenders interleaved in each (their order reversed every other round); the "
+        "table gives each contender's median over the rounds (failed runs: the sum). "
+        "Client CPU is the client process's "
         "`process_time` over the batches; server CPU is the server's over the same time "
         "(from /proc). Both transports of "
         "the SDK use its default connection limits (1,000 connections).\n\n"
         + table(rows, header)
-        + "\n\nClient CPU per event, the better SDK configuration ÷ ours:\n\n"
-        + table(ratio_rows, ["runs", "ours x better SDK"])
+        + "\n\nClient CPU per event, the better SDK configuration ÷ ours, per round "
+        "(the better SDK configuration of that round): median and every round:\n\n"
+        + table(ratio_rows, ["runs", "ours x better SDK (median)", "per round"])
     )
 
 
@@ -366,6 +385,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="smaller streams, fewer rounds and levels")  # fmt: skip
     parser.add_argument("--rounds", type=int, help="rounds per speed scenario (default 7, quick 3)")
+    parser.add_argument(
+        "--e2e-rounds",
+        type=int,
+        help="interleaved rounds per end-to-end level (default 3, quick 1)",
+    )
     parser.add_argument("--words", type=int, default=40, help="words per end-to-end run")
     parser.add_argument("--write", action="store_true", help="write BENCHMARKS.md and the chart")
     parser.add_argument("--only", help=f"comma-separated sections of {','.join(SECTIONS)}")

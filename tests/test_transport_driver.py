@@ -96,7 +96,7 @@ async def test_wait_for_timeout_while_creating_the_run_cancels_the_created_run(
             client.release.set()
 
         helper = asyncio.create_task(release_later())
-        with pytest.raises(TimeoutError):
+        with pytest.raises(asyncio.TimeoutError):  # before 3.11 not the builtin TimeoutError
             await asyncio.wait_for(
                 Lookup().run(client, thread_id=thread_id, assistant_id=assistant_id), 0.05
             )

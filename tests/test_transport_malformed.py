@@ -142,6 +142,33 @@ async def test_malformed_answer_during_a_driven_run_raises_without_the_key(
     assert_no_key(info.value, caplog)
 
 
+def test_an_aiohttp_error_still_being_handled_is_not_the_context_of_a_transport_error() -> None:
+    # Python 3.10 leaves the exception aiohttp handled while failing a request as the
+    # one being handled when the transport raises its own error (the tests above fail
+    # there without this); its text can echo the key.
+    from aiohttp.http_exceptions import BadStatusLine
+
+    from assistants_events.transport import _raise_alone
+
+    try:
+        raise BadStatusLine(f"HTTP/1.1 2x0 {KEY}")
+    except BadStatusLine:
+        with pytest.raises(ae.APIConnectionError) as info:
+            _raise_alone(ae.APIConnectionError("cannot reach the server"))
+    assert info.value.__context__ is None
+
+
+def test_the_callers_own_exception_stays_the_context_of_a_transport_error() -> None:
+    from assistants_events.transport import _raise_alone
+
+    try:
+        raise LookupError("the caller's own failure")
+    except LookupError:
+        with pytest.raises(ae.APIConnectionError) as info:
+            _raise_alone(ae.APIConnectionError("cannot reach the server"))
+    assert isinstance(info.value.__context__, LookupError)
+
+
 def test_failure_description_names_the_type_and_scrubs_credentials() -> None:
     from assistants_events.transport import describe_failure
 
