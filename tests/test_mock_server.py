@@ -163,6 +163,31 @@ async def test_second_run_on_a_busy_thread_is_refused(server: MockAssistantsServ
             await client.create_run(thread.id, assistant.id)
 
 
+async def test_a_busy_thread_does_not_refuse_a_run_on_another_thread(
+    server: MockAssistantsServer,
+) -> None:
+    async with ae.AssistantsClient("k", server.url) as client:
+        busy, assistant = await waiting_thread(client)
+        await client.create_run(busy.id, assistant.id)  # waits for tool outputs
+        other, _ = await waiting_thread(client)
+        run = await client.create_run(other.id, assistant.id)
+    assert run.thread_id == other.id
+
+
+async def test_listing_a_threads_runs_gives_its_own_in_creation_order(
+    server: MockAssistantsServer,
+) -> None:
+    async with ae.AssistantsClient("k", server.url) as client:
+        assistant = await client.create_assistant("gpt-4o")
+        mine, theirs = await client.create_thread(), await client.create_thread()
+        made = []
+        for thread in (mine, theirs, mine):
+            made.append(await ae.EventHandler().run(client, thread_id=thread.id,
+                                                    assistant_id=assistant.id))  # fmt: skip
+        page = await client.list_runs(mine.id, order="asc")
+    assert [run.id for run in page.data] == [made[0].run.id, made[2].run.id]  # type: ignore[union-attr]
+
+
 async def test_wrong_tool_outputs_are_refused(server: MockAssistantsServer) -> None:
     async with ae.AssistantsClient("k", server.url) as client:
         thread, assistant = await waiting_thread(client)

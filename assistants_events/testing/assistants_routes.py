@@ -183,8 +183,8 @@ class AssistantsRoutes:
         return web.json_response(self._find(messages, request.match_info["mid"], "message"))
 
     def _check_no_active_run(self, thread_id: str) -> None:
-        for state in self.store.runs.values():
-            if state.json["thread_id"] == thread_id and state.status not in TERMINAL:
+        for state in self.store.thread_runs.get(thread_id, ()):
+            if state.status not in TERMINAL:
                 raise HTTPProblem(400, f"Thread {thread_id} already has an active run {state.id}.")
 
     def _new_run(self, thread_id: str, body: JSON) -> RunState:
@@ -223,7 +223,7 @@ class AssistantsRoutes:
     async def _list_runs(self, request: web.Request) -> web.Response:
         tid = request.match_info["tid"]
         self._find(self.store.threads, tid, "thread")
-        runs = [s.json for s in self.store.runs.values() if s.json["thread_id"] == tid]
+        runs = [state.json for state in self.store.thread_runs.get(tid, ())]
         return web.json_response(page(runs, request))
 
     async def _get_run(self, request: web.Request) -> web.Response:

@@ -68,6 +68,9 @@ class Store:
         self.threads: dict[str, JSON] = {}
         self.messages: dict[str, list[JSON]] = {}
         self.runs: dict[str, RunState] = {}
+        # Each thread's runs, in creation order: a new run's check for an active one
+        # reads its thread's runs, not every run the server ever made.
+        self.thread_runs: dict[str, list[RunState]] = {}
         self.steps: dict[str, list[JSON]] = {}
         self._counter = itertools.count(1)
 
@@ -140,6 +143,7 @@ class Store:
         }  # fmt: skip
         state = RunState(obj)
         self.runs[obj["id"]] = state
+        self.thread_runs.setdefault(thread_id, []).append(state)
         self.steps[obj["id"]] = []
         return state
 
