@@ -127,15 +127,15 @@ class SSEDecoder:
                 raise EventTooLarge(self._limit, self._bytes_seen)
             return []
         leading = None
+        if len(tail) > 1:  # a long event, that took more than two chunks
+            leading = self._spanned_frame(tail, text)
+            if leading is not None:
+                tail.clear()
+                text = leading[1]
         if tail:
-            spanned = len(tail) > 1  # a long event, that took more than two chunks
             tail.append(text)
             text = "".join(tail)
             tail.clear()  # a big event would otherwise be held three times at once
-            if spanned:
-                leading = self._leading_frame(text)
-                if leading is not None:
-                    text = leading[1]
         frames = text.split("\n\n")
         del text
         last = frames.pop()
@@ -147,21 +147,30 @@ class SSEDecoder:
             return [leading[0], *self._apply_frames(frames)]
         return self._apply_frames(frames)
 
-    def _leading_frame(self, text: str) -> tuple[_Fields, str] | None:
-        """The first event of `text`, if of the common shape, and the text after it.
+    def _spanned_frame(self, pieces: list[str], text: str) -> tuple[_Fields, str] | None:
+        """The event that `pieces` began and `text` ends, if of the common shape, and
+        the text after it.
 
-        A long event's data is sliced out of the joined text once: splitting the text,
-        then slicing the frame, would copy it twice more, and the heap would keep the
-        room of those copies (the RSS of a stream repeating a long text four times).
+        A long event's data is joined straight from its pieces: joining the whole
+        event, then slicing its data out, would make one more copy of it, and the heap
+        would keep the room of that copy (the RSS of a stream repeating a long text
+        four times).  Anything else (the blank line split between two chunks, a header
+        cut by a chunk, a second line of data) takes the general path.
         """
         end = text.find("\n\n")
-        newline = text.find("\n")
-        if (0 < end <= self._limit and text.startswith("event: ")
-                and text.startswith("data: ", newline + 1)
-                and text.find("\n", newline + 1, end) == -1):  # fmt: skip
-            fields = (text[7:newline] or "message", text[newline + 7 : end], self._last_id, None)
-            return fields, text[end + 2 :]
-        return None
+        if end == -1 or self._tail_size + end > self._limit:
+            return None  # the blank line split between chunks, or an event too large
+        first, middle = pieces[0], pieces[1:]
+        newline = first.find("\n")
+        if not (newline != -1 and first.startswith("event: ")
+                and first.startswith("data: ", newline + 1)):  # fmt: skip
+            return None
+        if first.find("\n", newline + 1) != -1 or text.find("\n", 0, end) != -1:
+            return None
+        if any("\n" in piece for piece in middle):
+            return None
+        data = "".join([first[newline + 7 :], *middle, text[:end]])
+        return (first[7:newline] or "message", data, self._last_id, None), text[end + 2 :]
 
     def _apply_frames(self, frames: list[str]) -> list[_Fields]:
         out: list[_Fields] = []
