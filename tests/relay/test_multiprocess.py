@@ -117,6 +117,13 @@ async def play(redis_url: str, base_url: str, prefix: str, workers: list[Any], h
                     killed_jobs = await held_jobs(relay, victim_name)
                     victim.send_signal(signal.SIGSTOP)
                     await asyncio.sleep(CLAIM_IDLE + 1.5)
+                    # Woken only once another worker has claimed one of its jobs: on a
+                    # loaded machine the claim can come later than the lease says.
+                    claimed_by = time.monotonic() + 30
+                    while time.monotonic() < claimed_by:
+                        if set(await held_jobs(relay, victim_name)) != set(killed_jobs):
+                            break
+                        await asyncio.sleep(0.1)
                     victim.send_signal(signal.SIGCONT)
                 break
             await asyncio.sleep(0.02)
