@@ -1,0 +1,14 @@
+"""Review 3: the event size limit is the same whatever the chunking (pre-existing at 44d0d98)."""
+
+from __future__ import annotations
+
+from assistants_events.sse import SSEDecoder
+
+
+def test_an_event_at_the_limit_is_accepted_when_its_blank_line_is_split_across_chunks() -> None:
+    # Whole, the frame "data: abc" (9 characters) fits a 9-character limit; split after
+    # its first newline, the pending text "data: abc\n" is counted as 10 and refused.
+    whole = SSEDecoder(max_event_size=9).feed(b"data: abc\n\n")
+    split = SSEDecoder(max_event_size=9)
+    events = split.feed(b"data: abc\n") + split.feed(b"\n")
+    assert events == whole
