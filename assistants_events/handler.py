@@ -763,8 +763,8 @@ def begin_drive(handler: EventHandler, what: str) -> None:
             f"this {name} instance is already driving a run or response; a handler "
             f"follows one at a time: create one {name}() per concurrent {what}"
         )
+    handler.reset()  # first: a reset that raises leaves the handler free for the next drive
     handler.__dict__["_ae_driving"] = True
-    handler.reset()
 
 
 def end_drive(handler: EventHandler) -> None:

@@ -93,6 +93,8 @@ class SSEDecoder:
         tail = "".join(self._tail)
         self._tail = []  # an unfinished event is dropped, as the standard says
         self._tail_size = 0
+        if len(tail) - tail.endswith("\n") > self._limit:
+            raise EventTooLarge(self._limit, self._bytes_seen)
         self._unterminated = self._apply_lines(tail.split("\n")) if tail else None
         return events
 
@@ -123,7 +125,7 @@ class SSEDecoder:
             # Long events arrive in many chunks: keep the pieces, join once.
             tail.append(text)
             self._tail_size += len(text)
-            if self._tail_size > self._limit:
+            if self._tail_size > self._limit + 1:  # + the blank line's first "\n"
                 raise EventTooLarge(self._limit, self._bytes_seen)
             return []
         leading = None
@@ -141,7 +143,9 @@ class SSEDecoder:
         last = frames.pop()
         self._tail = [last] if last else []
         self._tail_size = len(last)
-        if self._tail_size > self._limit:
+        # An unfinished event may end in its blank line's first "\n", which the event's
+        # size does not count: the exact check is made when the event is framed.
+        if self._tail_size > self._limit + 1:
             raise EventTooLarge(self._limit, self._bytes_seen)
         if leading is not None:
             return [leading[0], *self._apply_frames(frames)]

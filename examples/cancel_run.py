@@ -52,7 +52,8 @@ async def main(argv: list[str] | None = None) -> int:
         except asyncio.CancelledError:
             print("\n[cancelled locally]")
         (run_id, _, _), *_ = bot.known_runs()
-        for _ in range(50):  # the server settles the cancel with its next event
+        # The server settles the cancel with its next event: on a busy machine, seconds.
+        for _ in range(200):
             run = await client.retrieve_run(thread.id, run_id)
             if run.status == "cancelled":
                 break

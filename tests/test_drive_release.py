@@ -1,4 +1,4 @@
-"""Review 3: a handler is released after a failed drive, even when its own reset fails."""
+"""A handler is released after a failed drive, even when its own reset fails."""
 
 from __future__ import annotations
 
