@@ -180,7 +180,8 @@ def drive_thread(
 ) -> Coroutine[Any, Any, StreamResult]:
     """`run`'s drive, the create-run request's parameters gathered already.
 
-    `EventHandler.run` returns it: no coroutine of its own waits in between.
+    A plain function: `EventHandler.run` awaits the drive itself, with no coroutine of
+    this module's waiting in between.
     """
     return _drive(client, handler, _Drive(thread_id=thread_id), assistant_id, run_params,
                   max_rounds, cancel_timeout)  # fmt: skip
@@ -248,7 +249,8 @@ def drive_new_thread(
 ) -> Coroutine[Any, Any, StreamResult]:
     """`run_new_thread`'s drive, the create-run request's parameters gathered already.
 
-    `EventHandler.run` returns it: no coroutine of its own waits in between.
+    A plain function: `EventHandler.run` awaits the drive itself, with no coroutine of
+    this module's waiting in between.
     """
     new_thread = dict(thread or {})
     new_thread.setdefault("messages", list(messages))
@@ -273,70 +275,67 @@ async def _drive(
 ) -> StreamResult:
     begin_drive(handler, "run")
     try:
-        try:
-            opened = await _start(client, handler, ctx, assistant_id, run_params, new_thread)
-            if isinstance(opened, RunStream):
-                result = await _consume(handler, opened, ctx)
-            else:
-                result = await _follow(client, handler, ctx, opened)
-            for _ in range(max_rounds):
-                current = result.run
-                if current is None:
-                    raise RunNotStarted(
-                        f"the stream ended after {_events_read(ctx)} events without naming a "
-                        "run (no thread.run.* event): the server started none; check the "
-                        "assistant id and the request"
-                    )
-                ctx.run_id = current.id
-                ctx.thread_id = current.thread_id or ctx.thread_id
-                thread_id = ctx.thread_id or ""
-                if current.status in TERMINAL["run"]:
-                    if log.isEnabledFor(logging.INFO):
-                        log.info(
-                            "run %s on thread %s ended %s", current.id, thread_id, current.status,
-                            extra={"run_id": current.id, "thread_id": thread_id,
-                                   "event": f"thread.run.{current.status}"},
-                        )  # fmt: skip
-                    if client.usage_tracker is not None:
-                        client.usage_tracker.record(current)
-                    return result
-                # Only the run is kept across the submit: a result nobody reads costs
-                # nothing (its typed fields are built when first read).
-                del result
-                if current.status != "requires_action":
-                    raise IncompleteStream(current.id, current.status)
-                send: Callable[[], Awaitable[RunStream]]
-                if not isinstance(current.required_action, m.RequiredAction):
-                    approvals = await _approvals(handler, current, thread_id)
-                    what = "approvals"
-                    send = partial(
-                        client.stream_submit_tool_approvals, thread_id, current.id, approvals
-                    )
-                else:
-                    calls = current.tool_calls
+        opened = await _start(client, handler, ctx, assistant_id, run_params, new_thread)
+        if isinstance(opened, RunStream):
+            result = await _consume(handler, opened, ctx)
+        else:
+            result = await _follow(client, handler, ctx, opened)
+        for _ in range(max_rounds):
+            current = result.run
+            if current is None:
+                raise RunNotStarted(
+                    f"the stream ended after {_events_read(ctx)} events without naming a "
+                    "run (no thread.run.* event): the server started none; check the "
+                    "assistant id and the request"
+                )
+            ctx.run_id = current.id
+            ctx.thread_id = current.thread_id or ctx.thread_id
+            thread_id = ctx.thread_id or ""
+            if current.status in TERMINAL["run"]:
+                if log.isEnabledFor(logging.INFO):
                     log.info(
-                        "run %s on thread %s requires %d tool call(s)",
-                        current.id, thread_id, len(calls),
+                        "run %s on thread %s ended %s", current.id, thread_id, current.status,
                         extra={"run_id": current.id, "thread_id": thread_id,
-                               "event": "thread.run.requires_action"},
+                               "event": f"thread.run.{current.status}"},
                     )  # fmt: skip
-                    outputs = check_outputs(
-                        [c.id for c in calls], await handler.answer_tool_calls(current)
-                    )
-                    what = "outputs"
-                    send = partial(
-                        client.stream_submit_tool_outputs, thread_id, current.id, outputs
-                    )
-                # Read at the loop's top (ruff takes the `del` above for the last use).
-                result = await _submit(client, handler, ctx, current, what, send)  # noqa: F841
-            raise AssistantsEventsError(
-                f"the run asked for tools more than {max_rounds} times; raise max_rounds "
-                "if that is expected"
-            )
-        except BaseException as exc:
-            await _cancel_live_runs(client, handler, ctx, cancel_timeout)
-            _tell_the_story(exc, handler, ctx)
-            raise
+                if client.usage_tracker is not None:
+                    client.usage_tracker.record(current)
+                return result
+            # Only the run is kept across the submit: a result nobody reads costs
+            # nothing (its typed fields are built when first read).
+            del result
+            if current.status != "requires_action":
+                raise IncompleteStream(current.id, current.status)
+            send: Callable[[], Awaitable[RunStream]]
+            if not isinstance(current.required_action, m.RequiredAction):
+                approvals = await _approvals(handler, current, thread_id)
+                what = "approvals"
+                send = partial(
+                    client.stream_submit_tool_approvals, thread_id, current.id, approvals
+                )
+            else:
+                calls = current.tool_calls
+                log.info(
+                    "run %s on thread %s requires %d tool call(s)",
+                    current.id, thread_id, len(calls),
+                    extra={"run_id": current.id, "thread_id": thread_id,
+                           "event": "thread.run.requires_action"},
+                )  # fmt: skip
+                outputs = check_outputs(
+                    [c.id for c in calls], await handler.answer_tool_calls(current)
+                )
+                what = "outputs"
+                send = partial(client.stream_submit_tool_outputs, thread_id, current.id, outputs)
+            # Read at the loop's top (ruff takes the `del` above for the last use).
+            result = await _submit(client, handler, ctx, current, what, send)  # noqa: F841
+        raise AssistantsEventsError(
+            f"the run asked for tools more than {max_rounds} times; raise max_rounds "
+            "if that is expected"
+        )
+    except BaseException as exc:
+        await _cancel_live_runs(client, handler, ctx, cancel_timeout)
+        _tell_the_story(exc, handler, ctx)
+        raise
     finally:
         end_drive(handler)
 
