@@ -125,8 +125,7 @@ class SSEDecoder:
             # Long events arrive in many chunks: keep the pieces, join once.
             tail.append(text)
             self._tail_size += len(text)
-            if self._tail_size > self._limit + 1:  # + the blank line's first "\n"
-                raise EventTooLarge(self._limit, self._bytes_seen)
+            self._bound_pending()
             return []
         leading = None
         if len(tail) > 1:  # a long event, that took more than two chunks
@@ -143,13 +142,19 @@ class SSEDecoder:
         last = frames.pop()
         self._tail = [last] if last else []
         self._tail_size = len(last)
-        # An unfinished event may end in its blank line's first "\n", which the event's
-        # size does not count: the exact check is made when the event is framed.
-        if self._tail_size > self._limit + 1:
-            raise EventTooLarge(self._limit, self._bytes_seen)
+        self._bound_pending()
         if leading is not None:
             return [leading[0], *self._apply_frames(frames)]
         return self._apply_frames(frames)
+
+    def _bound_pending(self) -> None:
+        """`EventTooLarge` once the unfinished event is past the limit.
+
+        It may end in its blank line's first "\n", which the event's size does not
+        count; the exact check is made when the event is framed (or at close).
+        """
+        if self._tail_size > self._limit + 1:
+            raise EventTooLarge(self._limit, self._bytes_seen)
 
     def _spanned_frame(self, pieces: list[str], text: str) -> tuple[_Fields, str] | None:
         """The event that `pieces` began and `text` ends, if of the common shape, and
