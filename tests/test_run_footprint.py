@@ -9,25 +9,12 @@ from __future__ import annotations
 
 import gc
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 import assistants_events as ae
-from assistants_events.testing import MockAssistantsServer
 from tests.conftest import fixture_bytes
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[MockAssistantsServer]:
-    async with MockAssistantsServer() as mock:
-        yield mock
-
-
-@pytest.fixture
-async def client(server: MockAssistantsServer) -> AsyncIterator[ae.AssistantsClient]:
-    async with ae.AssistantsClient(api_key="k", base_url=server.url) as c:
-        yield c
 
 
 @pytest.fixture
@@ -47,11 +34,11 @@ class Plain(ae.EventHandler):
 
 
 async def test_a_handler_that_drove_a_run_on_a_new_thread_is_freed_without_the_gc(
-    server: MockAssistantsServer, client: ae.AssistantsClient, no_gc: None
+    ae_client: ae.AssistantsClient, no_gc: None
 ) -> None:
-    assistant = await client.create_assistant("gpt-4o")
+    assistant = await ae_client.create_assistant("gpt-4o")
     bot = Plain()
-    result = await bot.run(client, assistant_id=assistant.id,
+    result = await bot.run(ae_client, assistant_id=assistant.id,
                            messages=[{"role": "user", "content": "hello"}])  # fmt: skip
     assert result.run is not None and result.run.status == "completed"
     freed = weakref.ref(bot)
@@ -60,12 +47,12 @@ async def test_a_handler_that_drove_a_run_on_a_new_thread_is_freed_without_the_g
 
 
 async def test_a_handler_that_drove_a_run_on_a_thread_is_freed_without_the_gc(
-    server: MockAssistantsServer, client: ae.AssistantsClient, no_gc: None
+    ae_client: ae.AssistantsClient, no_gc: None
 ) -> None:
-    assistant = await client.create_assistant("gpt-4o")
-    thread = await client.create_thread(messages=[{"role": "user", "content": "hello"}])
+    assistant = await ae_client.create_assistant("gpt-4o")
+    thread = await ae_client.create_thread(messages=[{"role": "user", "content": "hello"}])
     bot = Plain()
-    result = await bot.run(client, thread_id=thread.id, assistant_id=assistant.id)
+    result = await bot.run(ae_client, thread_id=thread.id, assistant_id=assistant.id)
     assert result.run is not None and result.run.status == "completed"
     freed = weakref.ref(bot)
     del bot, result
