@@ -1,7 +1,8 @@
 """How the core reads Assistants events: the model each name is structured into.
 
 Every decoder walks the model's field table first (`convert.decoder`), the detailed
-converter taking whatever does not fit plainly.
+converter taking whatever does not fit plainly; the two commonest deltas (text and
+function-call arguments pieces) are built by hand before that (`fast_deltas`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from ..events import IDENTITY, EventType
 from . import models as m
 from . import names
 from .convert import decoder
+from .fast_deltas import message_delta_builder, step_delta_builder
 
 __all__ = ["EVENT_TYPES", "model_for"]
 
@@ -44,13 +46,13 @@ EVENT_TYPES: dict[str, EventType] = {
     if cls in _VIEWS
 }
 EVENT_TYPES[names.MESSAGE_DELTA] = EventType(
-    decode=decoder(m.MessageDelta, names.MESSAGE_DELTA),
+    decode=message_delta_builder(decoder(m.MessageDelta, names.MESSAGE_DELTA)),
     text_delta=_message_text,
     delta=True,
     views={"message_delta": IDENTITY},
 )
 EVENT_TYPES[names.STEP_DELTA] = EventType(
-    decode=decoder(m.RunStepDelta, names.STEP_DELTA),
+    decode=step_delta_builder(decoder(m.RunStepDelta, names.STEP_DELTA)),
     delta=True,
     views={"step_delta": IDENTITY},
 )
