@@ -14,7 +14,7 @@
    bytes per accumulated character.
 4. e2e: the mock server in its own process (`python -m assistants_events
    mock-server`), N concurrent runs from a client process: ours, the SDK with its
-   default transport and with its aiohttp transport; 3 rounds per level, the
+   default transport and with its aiohttp transport; 5 rounds per level, the
    contenders interleaved in each, the ratio taken per round.
 
 Every measurement runs in a child process (benchmarks/child.py).  Ratios are
@@ -254,7 +254,7 @@ def batches(runs: int) -> int:
 
 def e2e(args: argparse.Namespace, figures: dict[str, Any]) -> str:
     levels = (10, 100, 500) if args.quick else (10, 100, 500, 2000)
-    rounds = args.e2e_rounds or (1 if args.quick else 3)
+    rounds = args.e2e_rounds or (1 if args.quick else 5)
     contenders = ["ours", "sdk", "sdk-aiohttp"]
     labels = {"ours": "assistants-events", "sdk": "openai SDK (httpx)",
               "sdk-aiohttp": "openai SDK (aiohttp)"}  # fmt: skip
@@ -390,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--e2e-rounds",
         type=int,
-        help="interleaved rounds per end-to-end level (default 3, quick 1)",
+        help="interleaved rounds per end-to-end level (default 5, quick 1)",
     )
     parser.add_argument("--words", type=int, default=40, help="words per end-to-end run")
     parser.add_argument("--write", action="store_true", help="write BENCHMARKS.md and the chart")
