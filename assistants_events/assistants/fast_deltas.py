@@ -38,6 +38,20 @@ def _setters(cls: type, *names: str) -> tuple[_Setter, ...]:
     return tuple(cls.__dict__[name].__set__ for name in names)
 
 
+def _event_data_maker(cls: type) -> Callable[[str, Any, str], Any]:
+    """The constructor of a delta event's data, `cls(id, delta, object)`, from checked values."""
+    set_id, set_delta, set_object = _setters(cls, "id", "delta", "object")
+
+    def make(object_id: str, delta: Any, kind: str) -> Any:
+        made: Any = _new(cls)
+        set_id(made, object_id)
+        set_delta(made, delta)
+        set_object(made, kind)
+        return made
+
+    return make
+
+
 def step_delta_builder(fallback: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """A `RunStepDelta` decoder: function-call deltas built here, the rest by `fallback`."""
     set_name, set_arguments, set_output = _setters(
@@ -48,9 +62,9 @@ def step_delta_builder(fallback: Callable[[Any], Any]) -> Callable[[Any], Any]:
     )
     set_details_type, set_calls = _setters(m.ToolCallsDetailsDelta, "type", "tool_calls")
     (set_details,) = _setters(m.RunStepDeltaBody, "step_details")
-    set_id, set_delta, set_object = _setters(m.RunStepDelta, "id", "delta", "object")
+    step_delta = _event_data_maker(m.RunStepDelta)
     function_cls, call_cls = m.FunctionCallDelta, m.FunctionToolCallDelta
-    details_cls, body_cls, delta_cls = m.ToolCallsDetailsDelta, m.RunStepDeltaBody, m.RunStepDelta
+    details_cls, body_cls = m.ToolCallsDetailsDelta, m.RunStepDeltaBody
 
     def build(payload: Any) -> Any:
         if type(payload) is not dict:
@@ -99,11 +113,7 @@ def step_delta_builder(fallback: Callable[[Any], Any]) -> Callable[[Any], Any]:
         set_calls(step_details, built)
         body = _new(body_cls)
         set_details(body, step_details)
-        result = _new(delta_cls)
-        set_id(result, object_id)
-        set_delta(result, body)
-        set_object(result, kind)
-        return result
+        return step_delta(object_id, body, kind)
 
     return build
 
@@ -113,9 +123,8 @@ def message_delta_builder(fallback: Callable[[Any], Any]) -> Callable[[Any], Any
     set_value, set_annotations = _setters(m.TextDelta, "value", "annotations")
     set_index, set_part_type, set_text = _setters(m.TextDeltaBlock, "index", "type", "text")
     set_role, set_content = _setters(m.MessageDeltaBody, "role", "content")
-    set_id, set_delta, set_object = _setters(m.MessageDelta, "id", "delta", "object")
-    text_cls, part_cls = m.TextDelta, m.TextDeltaBlock
-    body_cls, delta_cls = m.MessageDeltaBody, m.MessageDelta
+    message_delta = _event_data_maker(m.MessageDelta)
+    text_cls, part_cls, body_cls = m.TextDelta, m.TextDeltaBlock, m.MessageDeltaBody
 
     def build(payload: Any) -> Any:
         if type(payload) is not dict:
@@ -162,10 +171,6 @@ def message_delta_builder(fallback: Callable[[Any], Any]) -> Callable[[Any], Any
         body = _new(body_cls)
         set_role(body, role)
         set_content(body, content)
-        result = _new(delta_cls)
-        set_id(result, object_id)
-        set_delta(result, body)
-        set_object(result, kind)
-        return result
+        return message_delta(object_id, body, kind)
 
     return build
