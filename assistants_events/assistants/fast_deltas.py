@@ -31,10 +31,22 @@ _new = object.__new__
 
 
 def _setters(cls: type, *names: str) -> tuple[_Setter, ...]:
-    """The slot setters of `cls`, whose fields must be exactly `names`, in order."""
-    fields = tuple(field.name for field in attrs.fields(cls))
-    if fields != names:
-        raise RuntimeError(f"fast_deltas builds {cls.__name__}{names}, the model has {fields}")
+    """The slot setters of `cls`, whose fields must be exactly `names`, in order.
+
+    The builders write what the payload holds, `None` for a missing optional value:
+    so every optional field must default to `None` (`object` excepted: its default
+    is read from the model).
+    """
+    fields = attrs.fields(cls)
+    if tuple(field.name for field in fields) != names:
+        found = tuple(field.name for field in fields)
+        raise RuntimeError(f"fast_deltas builds {cls.__name__}{names}, the model has {found}")
+    for field in fields:
+        if field.default not in (None, attrs.NOTHING) and field.name != "object":
+            raise RuntimeError(
+                f"fast_deltas writes None for a missing {cls.__name__}.{field.name}, "
+                f"the model defaults to {field.default!r}"
+            )
     return tuple(cls.__dict__[name].__set__ for name in names)
 
 
@@ -63,6 +75,7 @@ def step_delta_builder(fallback: Callable[[Any], Any]) -> Callable[[Any], Any]:
     set_details_type, set_calls = _setters(m.ToolCallsDetailsDelta, "type", "tool_calls")
     (set_details,) = _setters(m.RunStepDeltaBody, "step_details")
     step_delta = _event_data_maker(m.RunStepDelta)
+    default_kind = attrs.fields(m.RunStepDelta).object.default
     function_cls, call_cls = m.FunctionCallDelta, m.FunctionToolCallDelta
     details_cls, body_cls = m.ToolCallsDetailsDelta, m.RunStepDeltaBody
 
@@ -70,18 +83,25 @@ def step_delta_builder(fallback: Callable[[Any], Any]) -> Callable[[Any], Any]:
         if type(payload) is not dict:
             return fallback(payload)
         object_id, delta = payload.get("id"), payload.get("delta")
-        kind = payload.get("object", "thread.run.step.delta")
+        kind = payload.get("object", default_kind)
         if type(object_id) is not str or type(delta) is not dict or type(kind) is not str:
             return fallback(payload)
         details = delta.get("step_details")
-        if type(details) is not dict or details.get("type") != "tool_calls":
+        if type(details) is not dict:
+            return fallback(payload)
+        tag = details.get("type")
+        # Tags exactly str, as the walk reads them: a subclass takes the converter's way.
+        if type(tag) is not str or tag != "tool_calls":
             return fallback(payload)
         calls = details.get("tool_calls")
         if type(calls) is not list:
             return fallback(payload)
         built = []
         for call in calls:
-            if type(call) is not dict or call.get("type") != "function":
+            if type(call) is not dict:
+                return fallback(payload)
+            tag = call.get("type")
+            if type(tag) is not str or tag != "function":
                 return fallback(payload)
             index, call_id, fields = call.get("index"), call.get("id"), call.get("function")
             if type(index) is not int or (call_id is not None and type(call_id) is not str):
@@ -124,13 +144,14 @@ def message_delta_builder(fallback: Callable[[Any], Any]) -> Callable[[Any], Any
     set_index, set_part_type, set_text = _setters(m.TextDeltaBlock, "index", "type", "text")
     set_role, set_content = _setters(m.MessageDeltaBody, "role", "content")
     message_delta = _event_data_maker(m.MessageDelta)
+    default_kind = attrs.fields(m.MessageDelta).object.default
     text_cls, part_cls, body_cls = m.TextDelta, m.TextDeltaBlock, m.MessageDeltaBody
 
     def build(payload: Any) -> Any:
         if type(payload) is not dict:
             return fallback(payload)
         object_id, delta = payload.get("id"), payload.get("delta")
-        kind = payload.get("object", "thread.message.delta")
+        kind = payload.get("object", default_kind)
         if type(object_id) is not str or type(delta) is not dict or type(kind) is not str:
             return fallback(payload)
         role, parts = delta.get("role"), delta.get("content")
@@ -142,7 +163,11 @@ def message_delta_builder(fallback: Callable[[Any], Any]) -> Callable[[Any], Any
                 return fallback(payload)
             content = []
             for part in parts:
-                if type(part) is not dict or part.get("type") != "text":
+                if type(part) is not dict:
+                    return fallback(payload)
+                tag = part.get("type")
+                # Exactly str, as the walk reads a tag: a subclass takes the converter's way.
+                if type(tag) is not str or tag != "text":
                     return fallback(payload)
                 index, fields = part.get("index"), part.get("text")
                 if type(index) is not int:
