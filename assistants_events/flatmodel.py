@@ -21,8 +21,9 @@ the way `convert.tagged_union_hook` reads such a union.  A class with any other
 field type, a validator, a converter or a non-init field gets no table (None).
 
 No code is generated: a table walk reads plainly, and it costs less than the two
-generic positional constructors it replaced (a quarter fewer instructions per text or
-argument delta; under half for code interpreter and annotation deltas).  Its per-field
+hand-written delta fast paths it replaced, which filled slots through one generic
+positional constructor per class (a quarter fewer instructions per text or argument
+delta; under half for code interpreter and annotation deltas).  Its per-field
 loop is still a third of an argument delta's cost, so the two commonest delta shapes
 have hand-written builders in front of it (`assistants.fast_deltas`).
 """

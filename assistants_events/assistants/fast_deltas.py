@@ -38,8 +38,8 @@ def _setters(cls: type, *names: str) -> tuple[_Setter, ...]:
     is read from the model).
     """
     fields = attrs.fields(cls)
-    if tuple(field.name for field in fields) != names:
-        found = tuple(field.name for field in fields)
+    found = tuple(field.name for field in fields)
+    if found != names:
         raise RuntimeError(f"fast_deltas builds {cls.__name__}{names}, the model has {found}")
     for field in fields:
         if field.default not in (None, attrs.NOTHING) and field.name != "object":
